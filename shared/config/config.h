@@ -1,0 +1,141 @@
+#pragma once
+// Config: the one TOML file every Keyward process reads (deploy/keyward.example.toml).
+// Load throws ConfigError (with file and line) at start-up only; nothing on a
+// request path touches it.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace keyward::config {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct RedisEndpoint {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  int db = 0;
+  std::string username;  // Redis ACL user (redis://user:password@host)
+  std::string password;  // from the URL, [store].password_file or REDIS_PASSWORD
+  std::string unix_socket;
+};
+
+struct StoreConfig {
+  std::string url = "redis://127.0.0.1:6379/0";
+  RedisEndpoint endpoint;
+  std::string key_prefix = "kw:";  // every key Keyward writes starts with this
+};
+
+struct OcspConfig {
+  // Signed responses are valid this long (nextUpdate - thisUpdate).
+  int64_t validity_s = 24 * 3600;
+  // Re-sign once this share of the validity has passed.
+  double resign_fraction = 0.5;
+  // thisUpdate is backdated by this much for clients with slow clocks.
+  int64_t backdate_s = 60;
+};
+
+struct CaConfig {
+  std::string name;
+  std::string cert;              // CA certificate (PEM)
+  std::string key;               // CA key: only where Keyward issues
+  std::string ocsp_signer_cert;  // delegated OCSP signer
+  std::string ocsp_signer_key;
+  std::string ocsp_signer_key_type = "ec-p256";  // for `ca init`: ec-p256, rsa-2048, rsa-3072
+  std::string key_type = "ec-p256";              // for `ca init` of the CA itself
+  std::string ra_cert;  // RSA RA (decrypter) certificate for SCEP
+  std::string ra_key;
+  std::string index;    // OpenSSL index.txt status source
+  std::string crl;      // CRL status source (path or http URL)
+  std::string device_id;  // "san-uri:PREFIX", "subject:CN", "san-dns"
+  // For a CA Keyward issues from: answer unknown serials "revoked" with the
+  // RFC 6960 2.2 extended-revoked extension instead of "unknown".
+  bool unknown_as_revoked = false;
+  int default_days = 365;
+  std::string subject;  // for `ca init`: subject of a new CA ("CN=<name> CA" if empty)
+
+  bool issues() const { return !key.empty(); }
+};
+
+struct ResponderConfig {
+  std::vector<std::string> listen{"127.0.0.1:8080"};
+  int workers = 0;  // 0: one per core
+  size_t max_body_bytes = 16 * 1024;
+  size_t max_url_bytes = 16 * 1024;
+  size_t max_header_bytes = 16 * 1024;
+  int header_timeout_ms = 10'000;
+  int idle_timeout_ms = 30'000;
+  int max_connections = 10'000;  // per process
+  int signer_threads = 0;        // 0: one per core
+  int signer_queue = 1024;       // live-signing jobs waiting, per process
+  int signer_deadline_ms = 500;  // a queued job older than this gets tryLater
+  int negative_cache_s = 5;      // "unknown" answers are cached this long
+};
+
+struct IssuerConfig {
+  std::vector<std::string> listen{"127.0.0.1:8081"};
+  std::string ca;
+  std::string challenge;      // static challenge password
+  std::string challenge_mode = "static";  // static, otp, webhook, manual
+  std::string webhook_url;
+  int otp_ttl_s = 3600;
+  bool legacy_clients = false;  // offer SHA-1 and DES3 in GetCACaps
+  int days = 365;
+  size_t max_body_bytes = 256 * 1024;
+  size_t max_url_bytes = 64 * 1024;
+  int workers = 0;
+  std::string next_ca_cert;  // GetNextCACert rollover certificate
+};
+
+struct PollerConfig {
+  int interval_s = 5;
+};
+
+struct DirectoryConfig {
+  std::string name;
+  std::string kind;  // http-json, webhook, entra, intune, jamf
+  std::string url;
+  int interval_s = 5;
+  std::vector<std::string> cas;
+  std::string token_file;
+  std::string secret_file;
+  std::string listen;
+  std::string tenant_id, client_id, client_secret_file, token_url;
+  double max_disable_fraction = 0.1;
+};
+
+struct Config {
+  std::string path;  // the file it came from
+  std::string dir;   // its directory: relative paths are resolved against it
+  StoreConfig store;
+  OcspConfig ocsp;
+  std::vector<CaConfig> cas;
+  ResponderConfig responder;
+  IssuerConfig issuer;
+  PollerConfig poller;
+  std::vector<DirectoryConfig> directories;
+  std::string log_level = "info";
+
+  const CaConfig* FindCa(const std::string& name) const;
+};
+
+// Load reads and validates `path`. Relative file paths inside it are made
+// absolute against the file's directory. Throws ConfigError.
+Config Load(const std::string& path);
+
+// ParseRedisUrl: "redis://[:password@]host[:port][/db]" or "unix:///path".
+// Throws ConfigError.
+RedisEndpoint ParseRedisUrl(const std::string& url);
+
+// ParseListen: "127.0.0.1:8080", "[::1]:8080", ":8080". Throws ConfigError.
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+ListenAddress ParseListen(const std::string& text);
+
+}  // namespace keyward::config
