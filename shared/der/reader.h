@@ -49,7 +49,8 @@ class Reader {
   [[nodiscard]] bool ReadElement(uint8_t expected_tag, Bytes* contents, Bytes* whole = nullptr);
   // ReadAny reads one TLV of any (low-number) tag.
   [[nodiscard]] bool ReadAny(uint8_t* tag, Bytes* contents, Bytes* whole = nullptr);
-  // ReadConstructed reads a TLV with `expected_tag` into a child reader.
+  // ReadConstructed reads a TLV with `expected_tag` into a child reader;
+  // false if `expected_tag` lacks the constructed bit (0x20).
   [[nodiscard]] bool ReadConstructed(uint8_t expected_tag, Reader* child, Bytes* whole = nullptr);
   [[nodiscard]] bool ReadSequence(Reader* child, Bytes* whole = nullptr) {
     return ReadConstructed(tag::kSequence, child, whole);
@@ -61,7 +62,9 @@ class Reader {
   [[nodiscard]] bool ReadOctetString(Bytes* contents) {
     return ReadElement(tag::kOctetString, contents);
   }
-  [[nodiscard]] bool ReadOid(Bytes* contents) { return ReadElement(tag::kOid, contents); }
+  // ReadOid: OBJECT IDENTIFIER contents, rejecting empty contents and
+  // subidentifiers that are not minimally encoded (X.690 8.19.2).
+  [[nodiscard]] bool ReadOid(Bytes* contents);
   // ReadInteger: INTEGER contents, rejecting empty and non-minimal encodings.
   [[nodiscard]] bool ReadInteger(Bytes* contents);
   // ReadBoolean: DER BOOLEAN (0x00 or 0xFF only).

@@ -47,7 +47,10 @@ struct CertId {
 // INTEGER contents with a single leading 0x00 sign octet dropped. "01AB" for
 // contents {0x01,0xAB}; "80" for {0x00,0x80}. Both the writers of the store and
 // the responder use it, so keys agree by construction. `out` needs
-// 2*kMaxSerialBytes bytes; returns the length written (0 for empty input).
+// 2*kMaxSerialBytes bytes; returns the length written (0 for empty input, or
+// for more than kMaxSerialBytes octets after the sign octet).
+// Serials are positive (RFC 5280 4.1.2.2); a negative serial from a
+// non-conforming CA is written from its contents as they are.
 size_t SerialHex(der::Bytes serial_contents, char* out);
 std::string SerialHexString(der::Bytes serial_contents);
 

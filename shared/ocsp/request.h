@@ -28,9 +28,9 @@ struct Request {
   NonceState nonce_state = NonceState::kAbsent;
   // The nonce value (contents of the inner OCTET STRING), when kValid.
   der::Bytes nonce;
-  // The whole extnValue contents of the nonce extension as received, so a live
-  // response can echo it byte for byte (some clients send the nonce bare
-  // rather than wrapped in an OCTET STRING; see ParseRequest).
+  // The whole extnValue contents of the nonce extension as received (set
+  // whenever the extension is present, even when kMalformed), so a live
+  // response can echo it byte for byte.
   der::Bytes nonce_extn_value;
   bool has_signature = false;  // optionalSignature present (we do not verify it)
 
@@ -41,10 +41,10 @@ struct Request {
 
 enum class ParseError : uint8_t {
   kOk,
-  kMalformed,      // any DER or structure error, trailing bytes
-  kTooManyCertIds, // more than kMaxCertIdsPerRequest
-  kNoCertIds,      // empty requestList
-  kBadNonce,       // nonce extension present but malformed or out of range
+  kMalformed,       // any DER or structure error, trailing bytes
+  kTooManyCertIds,  // more than kMaxCertIdsPerRequest
+  kNoCertIds,       // empty requestList
+  kBadNonce,        // nonce extension present but malformed or out of range
 };
 
 // ParseRequest parses a DER OCSPRequest. On success returns kOk and fills
@@ -52,7 +52,13 @@ enum class ParseError : uint8_t {
 // an unknown critical request extension is kMalformed.
 // A nonce whose extnValue is an OCTET STRING of 1..32 octets is kValid. An
 // extnValue that is not a DER OCTET STRING is kBadNonce; so is an OCTET STRING
-// of 0 or more than 32 octets.
+// of 0 or more than 32 octets, and so is a second nonce extension. (Some
+// clients once sent the nonce bare; RFC 8954 requires the wrapping.)
+// Structure errors win over the other codes: kMalformed is returned whenever
+// the DER or the structure is wrong, else kNoCertIds / kTooManyCertIds (then
+// cert_id_count is capped at kMaxCertIdsPerRequest), else kBadNonce.
+// requestorName is checked to be one GeneralName of a valid tag form and the
+// signature to have the Signature shape; neither is verified further.
 [[nodiscard]] ParseError ParseRequest(der::Bytes der, Request* out);
 
 }  // namespace keyward::ocsp

@@ -29,7 +29,8 @@ std::optional<CertStatus> CertStatusFromName(std::string_view name);
 // "" for kNone.
 std::string_view ReasonName(RevocationReason reason);
 // ReasonFromName accepts the RFC spelling, case-insensitively, and the
-// OpenSSL index.txt spelling ("keyCompromise", "CACompromise", ...).
+// OpenSSL index.txt spelling ("keyCompromise", "CACompromise", ...,
+// "holdInstruction" as certificateHold). "" gives kNone; anything else nullopt.
 std::optional<RevocationReason> ReasonFromName(std::string_view name);
 
 // OCSPResponseStatus (RFC 6960 4.2.1).
