@@ -104,6 +104,7 @@ void LoadCa(const Reader& r, const toml::table& t, CaConfig* ca) {
   r.Get(t, "unknown_as_revoked", &ca->unknown_as_revoked);
   r.Get(t, "default_days", &ca->default_days);
   r.Get(t, "subject", &ca->subject);
+  r.Get(t, "ocsp_url", &ca->ocsp_url);
   if (ca->name.empty()) r.Fail(t, "[[ca]] needs a name");
   for (char c : ca->name) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
@@ -300,6 +301,14 @@ Config Load(const std::string& path) {
     r.Get(*t, "signer_deadline_ms", &c.signer_deadline_ms);
     r.Get(*t, "negative_cache_s", &c.negative_cache_s);
     for (const std::string& l : c.listen) ParseListen(l);
+  }
+  for (CaConfig& ca : cfg.cas) {
+    if (ca.ocsp_url.empty() && !cfg.responder.listen.empty()) {
+      ListenAddress addr = ParseListen(cfg.responder.listen.front());
+      std::string host = addr.host == "0.0.0.0" ? "127.0.0.1" : addr.host;
+      if (host.find(':') != std::string::npos) host = "[" + host + "]";
+      ca.ocsp_url = "http://" + host + ":" + std::to_string(addr.port) + "/";
+    }
   }
   if (const toml::table* t = Table(root, "issuer")) {
     IssuerConfig& c = cfg.issuer;

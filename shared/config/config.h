@@ -56,6 +56,9 @@ struct CaConfig {
   // RFC 6960 2.2 extended-revoked extension instead of "unknown".
   bool unknown_as_revoked = false;
   int default_days = 365;
+  // OCSP URL written into issued certificates (AIA); default: the first
+  // [responder] listen address.
+  std::string ocsp_url;
   std::string subject;  // for `ca init`: subject of a new CA ("CN=<name> CA" if empty)
 
   bool issues() const { return !key.empty(); }
