@@ -282,14 +282,16 @@ openssl verify -CAfile "$CERTS/ca.pem" -purpose sslserver "$CERTS/radius-server.
   fatal issue "radius-server.pem does not verify as a TLS server certificate against ca.pem"
 pass issue
 
-# revoke NAME: `keyward revoke`, or (stand-in) mark it revoked in index.txt.
+# revoke NAME: `keyward revoke` (when built); the stand-in also needs it
+# marked revoked in index.txt.
 revoke() {
   local serial
   serial=$(serial_of "$1")
-  if [[ $MODE == keyward ]]; then
+  if answers "$KEYWARD" revoke; then
     "$KEYWARD" revoke --config "$CONFIG" --ca radius --serial "$serial" \
-      --reason keyCompromise >"$TMP/revoke-$1.log" 2>&1
-  else
+      --reason keyCompromise >"$TMP/revoke-$1.log" 2>&1 || return 1
+  fi
+  if [[ $MODE == standin ]]; then
     local now
     now=$(date -u +%y%m%d%H%M%SZ)
     sed -i "s/^V\t\([0-9Z]*\)\t\t$serial\t/R\t\1\t$now,keyCompromise\t$serial\t/" "$CERTS/index.txt" &&
