@@ -54,14 +54,18 @@ kw_die() {
 # ---------------------------------------------------------------------------
 # Lifecycle
 
-# kw_init NAME: temp dir, EXIT trap, binary check.
+# kw_init NAME [EXECUTABLE...]: temp dir, EXIT trap, check that the named
+# executables (default: keyward keyward-responder) are in $KEYWARD_BIN.
 kw_init() {
   KW_NAME="$1"
+  shift
+  local need=("$@")
+  ((${#need[@]} > 0)) || need=(keyward keyward-responder)
   KW_TMP="$(mktemp -d "${TMPDIR:-/tmp}/kw-${KW_NAME}.XXXXXX")"
   trap kw_cleanup EXIT
   trap 'exit 130' INT TERM
   local b
-  for b in keyward keyward-responder keyward-poller; do
+  for b in "${need[@]}"; do
     [[ -x "$KEYWARD_BIN/$b" ]] || kw_die "missing executable $KEYWARD_BIN/$b (set KEYWARD_BIN)"
   done
   command -v redis-server >/dev/null || kw_die "redis-server not installed"
