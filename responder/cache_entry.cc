@@ -1,0 +1,103 @@
+#include "responder/cache_entry.h"
+
+#include <xxhash.h>
+
+#include <cstdlib>
+#include <new>
+#include <type_traits>
+
+namespace keyward::responder {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+der::Bytes CanonicalSerial(der::Bytes s) {
+  if (s.size() > 1 && s[0] == 0x00) return s.subspan(1);
+  return s;
+}
+
+bool MakeKey(uint16_t ca, ocsp::HashAlg alg, der::Bytes serial_contents, CacheKey* out) {
+  der::Bytes s = CanonicalSerial(serial_contents);
+  if (s.empty() || s.size() > ocsp::kMaxSerialBytes) return false;
+  out->ca = ca;
+  out->alg = static_cast<uint8_t>(alg);
+  out->serial_len = static_cast<uint8_t>(s.size());
+  std::memcpy(out->serial, s.data(), s.size());
+  return true;
+}
+
+bool MakeKeyFromHex(uint16_t ca, ocsp::HashAlg alg, std::string_view hex, CacheKey* out) {
+  if (hex.empty() || hex.size() % 2 != 0 || hex.size() / 2 > ocsp::kMaxSerialBytes) return false;
+  out->ca = ca;
+  out->alg = static_cast<uint8_t>(alg);
+  out->serial_len = static_cast<uint8_t>(hex.size() / 2);
+  for (size_t i = 0; i < out->serial_len; ++i) {
+    int hi = HexValue(hex[2 * i]);
+    int lo = HexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out->serial[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+uint64_t HashKey(const CacheKey& key) { return XXH3_64bits(key.data(), key.size()); }
+
+uint64_t HashCertificate(uint16_t ca, der::Bytes canonical_serial) {
+  uint8_t buf[2 + ocsp::kMaxSerialBytes];
+  size_t n = canonical_serial.size() < ocsp::kMaxSerialBytes ? canonical_serial.size()
+                                                             : ocsp::kMaxSerialBytes;
+  buf[0] = static_cast<uint8_t>(ca >> 8);
+  buf[1] = static_cast<uint8_t>(ca);
+  if (n > 0) std::memcpy(buf + 2, canonical_serial.data(), n);
+  return XXH3_64bits(buf, 2 + n);
+}
+
+static_assert(std::is_trivially_destructible_v<CacheEntry>, "entries are freed as raw storage");
+
+void EntryFree::operator()(CacheEntry* e) const {
+  // The entry and its DER share one malloc'd block (see Create).
+  std::free(e);
+}
+
+EntryPtr CacheEntry::Create(const CacheKey& key, const store::StoredResponse& response,
+                            EntryKind kind, int64_t serve_until) {
+  return Create(key, response, response.der, kind, serve_until);
+}
+
+EntryPtr CacheEntry::Create(const CacheKey& key, const store::StoredResponse& meta,
+                            std::string_view der, EntryKind kind, int64_t serve_until) {
+  if (der.empty() || der.size() > UINT32_MAX) return nullptr;
+  // One block: the fixed header followed by the DER, so an entry costs one
+  // allocation and no per-entry std::string.
+  void* mem = std::malloc(sizeof(CacheEntry) + der.size());
+  if (mem == nullptr) return nullptr;
+  EntryPtr e(new (mem) CacheEntry());
+  e->key_ = key;
+  e->status_ = meta.status;
+  e->reason_ = meta.reason;
+  e->revoked_at_ = meta.revoked_at;
+  e->this_update_ = meta.this_update;
+  e->next_update_ = meta.next_update;
+  e->serve_until_ = serve_until;
+  e->kind_ = kind;
+  e->der_len_ = static_cast<uint32_t>(der.size());
+  std::memcpy(e->Payload(), der.data(), der.size());
+  // RFC 5019 ETag: a strong validator of the exact bytes, computed once.
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t h = XXH3_64bits(der.data(), der.size());
+  e->etag_[0] = '"';
+  for (int i = 0; i < 16; ++i) e->etag_[1 + i] = kHex[(h >> (60 - 4 * i)) & 0xF];
+  e->etag_[17] = '"';
+  FormatHttpDate(meta.this_update, e->last_modified_);
+  FormatHttpDate(meta.next_update, e->expires_);
+  return e;
+}
+
+}  // namespace keyward::responder

@@ -1,0 +1,115 @@
+#pragma once
+// CacheKey and CacheEntry: what the responder cache holds. An entry is one
+// immutable allocation (header fields, preformatted HTTP dates, ETag and the
+// signed DER), built off the hot path and replaced whole, never edited.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string_view>
+
+#include "responder/http_date.h"
+#include "shared/der/bytes.h"
+#include "shared/ocsp/cert_id.h"
+#include "shared/ocsp/status.h"
+#include "shared/store/record.h"
+
+namespace keyward::responder {
+
+// CacheKey names one precomputed answer: (CA index, CertID hash algorithm,
+// serial). The serial is canonical (one leading 0x00 sign octet dropped, as
+// ocsp::SerialHex does) so that keys built from a request and from a store
+// key agree. Fixed size, lives on the stack.
+struct CacheKey {
+  uint16_t ca = 0;
+  uint8_t alg = 0;
+  uint8_t serial_len = 0;
+  uint8_t serial[ocsp::kMaxSerialBytes] = {};
+
+  // Bytes that take part in hashing and comparison.
+  size_t size() const { return 4 + serial_len; }
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this); }
+  der::Bytes serial_bytes() const { return der::Bytes(serial, serial_len); }
+  bool operator==(const CacheKey& o) const {
+    return serial_len == o.serial_len && std::memcmp(data(), o.data(), size()) == 0;
+  }
+};
+static_assert(offsetof(CacheKey, serial) == 4, "CacheKey is hashed as raw bytes");
+
+// CanonicalSerial drops a single leading 0x00 sign octet (SerialHex's rule).
+der::Bytes CanonicalSerial(der::Bytes serial_contents);
+
+// MakeKey builds a key from INTEGER contents as on the wire. False when the
+// serial is empty or longer than kMaxSerialBytes.
+[[nodiscard]] bool MakeKey(uint16_t ca, ocsp::HashAlg alg, der::Bytes serial_contents,
+                           CacheKey* out);
+// MakeKeyFromHex builds a key from SerialHex text (a store key). False unless
+// `hex` is an even-length run of hex digits that fits.
+[[nodiscard]] bool MakeKeyFromHex(uint16_t ca, ocsp::HashAlg alg, std::string_view hex,
+                                  CacheKey* out);
+
+// HashKey: XXH3-64 of the key's bytes.
+uint64_t HashKey(const CacheKey& key);
+// HashCertificate: XXH3-64 of (ca, serial) only, the same for every hash
+// algorithm variant; used to mark invalidations.
+uint64_t HashCertificate(uint16_t ca, der::Bytes canonical_serial);
+
+enum class EntryKind : uint8_t {
+  kPrecomputed = 0,  // a StoredResponse from Redis
+  kNegative = 1,     // a live-signed "unknown" kept for negative_cache_s
+};
+
+constexpr size_t kEtagLength = 18;  // '"' + 16 hex + '"'
+
+class CacheEntry;
+struct EntryFree {
+  void operator()(CacheEntry* e) const;
+};
+using EntryPtr = std::unique_ptr<CacheEntry, EntryFree>;
+
+class CacheEntry {
+ public:
+  // Create builds an entry in a single allocation. `serve_until` is when the
+  // cache stops serving it (nextUpdate, or sooner for a negative entry).
+  // Returns null when the DER is empty or allocation fails.
+  static EntryPtr Create(const CacheKey& key, const store::StoredResponse& response, EntryKind kind,
+                         int64_t serve_until);
+  static EntryPtr Create(const CacheKey& key, const store::StoredResponse& meta,
+                         std::string_view der, EntryKind kind, int64_t serve_until);
+
+  const CacheKey& key() const { return key_; }
+  ocsp::CertStatus status() const { return status_; }
+  ocsp::RevocationReason reason() const { return reason_; }
+  int64_t revoked_at() const { return revoked_at_; }
+  int64_t this_update() const { return this_update_; }
+  int64_t next_update() const { return next_update_; }
+  int64_t serve_until() const { return serve_until_; }
+  EntryKind kind() const { return kind_; }
+  std::string_view etag() const { return std::string_view(etag_, kEtagLength); }
+  std::string_view last_modified() const {
+    return std::string_view(last_modified_, kHttpDateLength);
+  }
+  std::string_view expires() const { return std::string_view(expires_, kHttpDateLength); }
+  der::Bytes der() const { return der::Bytes(Payload(), der_len_); }
+  size_t footprint() const { return sizeof(CacheEntry) + der_len_; }
+
+ private:
+  CacheEntry() = default;
+  const uint8_t* Payload() const { return reinterpret_cast<const uint8_t*>(this + 1); }
+  uint8_t* Payload() { return reinterpret_cast<uint8_t*>(this + 1); }
+
+  CacheKey key_;
+  int64_t revoked_at_ = 0;
+  int64_t this_update_ = 0;
+  int64_t next_update_ = 0;
+  int64_t serve_until_ = 0;
+  uint32_t der_len_ = 0;
+  ocsp::CertStatus status_ = ocsp::CertStatus::kGood;
+  ocsp::RevocationReason reason_ = ocsp::RevocationReason::kNone;
+  EntryKind kind_ = EntryKind::kPrecomputed;
+  char etag_[kEtagLength] = {};
+  char last_modified_[kHttpDateLength] = {};
+  char expires_[kHttpDateLength] = {};
+};
+
+}  // namespace keyward::responder

@@ -1,0 +1,406 @@
+#include "responder/subscriber.h"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include "shared/ocsp/cert_id.h"
+#include "shared/status/status_publisher.h"
+#include "shared/store/change_log.h"
+#include "shared/store/record.h"
+
+namespace keyward::responder {
+
+// A warm-up MGET: the keys asked for, in order, and the epoch read before.
+struct Subscriber::Batch {
+  uint64_t sync_id = 0;
+  uint64_t epoch = 0;
+  std::vector<CacheKey> keys;
+};
+
+// A refetch after an invalidation.
+struct Subscriber::Refetch {
+  uint64_t epoch = 0;
+  std::vector<CacheKey> keys;
+};
+
+namespace {
+
+constexpr uint64_t kSweepMs = 10'000;
+
+Subscriber* Owner(redisAsyncContext* c) {
+  AsyncRedis* redis = static_cast<AsyncRedis*>(c->data);
+  if (redis == nullptr) return nullptr;  // stopping
+  return static_cast<Subscriber*>(redis->listener());
+}
+
+std::string_view Str(const redisReply* r) {
+  if (r == nullptr || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS)) return {};
+  return std::string_view(r->str, r->len);
+}
+
+bool ParseU64(std::string_view s, uint64_t* out) {
+  if (s.empty()) return false;
+  auto res = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return res.ec == std::errc() && res.ptr == s.data() + s.size();
+}
+
+void* Tag(uint64_t id) { return reinterpret_cast<void*>(static_cast<uintptr_t>(id)); }
+uint64_t Untag(void* p) { return reinterpret_cast<uintptr_t>(p); }
+
+}  // namespace
+
+Subscriber::Subscriber(Context& ctx) : ctx_(ctx) {}
+
+Subscriber::~Subscriber() {
+  Stop();
+  if (loop_open_) uv_loop_close(&loop_);
+}
+
+bool Subscriber::Start() {
+  if (uv_loop_init(&loop_) != 0) return false;
+  loop_open_ = true;
+  if (uv_async_init(&loop_, &stop_async_, OnStop) != 0) return false;
+  stop_async_.data = this;
+  if (uv_timer_init(&loop_, &sweep_timer_) != 0) return false;
+  sweep_timer_.data = this;
+  if (uv_timer_start(&sweep_timer_, OnSweep, kSweepMs, kSweepMs) != 0) return false;
+  sub_ = std::make_unique<AsyncRedis>(&loop_, ctx_.store.endpoint, this, "subscriber");
+  cmd_ = std::make_unique<AsyncRedis>(&loop_, ctx_.store.endpoint, this, "sync");
+  sub_->Start();
+  cmd_->Start();
+  thread_ = std::thread([this] {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  });
+  return true;
+}
+
+void Subscriber::Stop() {
+  if (!thread_.joinable()) return;
+  uv_async_send(&stop_async_);
+  thread_.join();
+}
+
+void Subscriber::OnStop(uv_async_t* a) {
+  Subscriber* self = static_cast<Subscriber*>(a->data);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->sweep_timer_), nullptr);
+  self->sub_->Stop();
+  self->cmd_->Stop();
+}
+
+void Subscriber::OnSweep(uv_timer_t* t) {
+  Subscriber* self = static_cast<Subscriber*>(t->data);
+  // Past nextUpdate an answer is useless to clients; drop it so a miss asks
+  // Redis (where the re-signed answer lives) instead.
+  size_t n = self->ctx_.cache.DropExpired(self->ctx_.clock->NowSeconds());
+  self->ctx_.metrics.expired_dropped.fetch_add(n, std::memory_order_relaxed);
+}
+
+void Subscriber::Untrust() {
+  if (ctx_.trusted.exchange(false)) spdlog::warn("cache untrusted until resynchronised");
+  ctx_.metrics.subscriber_connected.store(false);
+  syncing_ = false;
+  ++sync_id_;
+  pending_max_gen_ = 0;
+}
+
+void Subscriber::OnRedisReady(AsyncRedis& redis) {
+  if (&redis == sub_.get()) {
+    std::string channel = ctx_.keys.Channel();
+    const char* argv[] = {"SUBSCRIBE", channel.c_str()};
+    size_t lens[] = {9, channel.size()};
+    if (!redis.Command(OnMessage, this, 2, argv, lens)) {
+      spdlog::error("redis subscriber: SUBSCRIBE refused");
+    }
+    return;
+  }
+  MaybeSync();
+}
+
+void Subscriber::OnRedisLost(AsyncRedis& redis) {
+  if (&redis == sub_.get()) subscribed_ = false;
+  Untrust();
+}
+
+void Subscriber::OnMessage(redisAsyncContext* c, void* r, void*) {
+  Subscriber* self = Owner(c);
+  redisReply* reply = static_cast<redisReply*>(r);
+  if (self == nullptr || reply == nullptr || reply->type != REDIS_REPLY_ARRAY ||
+      reply->elements < 3) {
+    return;
+  }
+  std::string_view kind = Str(reply->element[0]);
+  if (kind == "subscribe") {
+    self->subscribed_ = true;
+    self->MaybeSync();
+    return;
+  }
+  if (kind != "message") return;
+  std::optional<store::Invalidation> inv = store::ParseInvalidation(Str(reply->element[2]));
+  if (!inv) {
+    spdlog::warn("invalidation: unreadable message");
+    return;
+  }
+  self->ApplyInvalidation(*inv);
+}
+
+void Subscriber::MaybeSync() {
+  if (!subscribed_ || !cmd_->ready() || syncing_) return;
+  syncing_ = true;
+  uint64_t id = ++sync_id_;
+  std::string gen_key = ctx_.keys.Generation();
+  std::string log_key = ctx_.keys.ChangeLog();
+  std::string min = "(" + std::to_string(last_gen_);
+  // One MULTI/EXEC, so the counter and the log are read at one instant (the
+  // same reading as store::StoreReader::Changes).
+  const char* multi[] = {"MULTI"};
+  size_t multi_len[] = {5};
+  const char* get[] = {"GET", gen_key.c_str()};
+  size_t get_len[] = {3, gen_key.size()};
+  const char* oldest[] = {"ZRANGE", log_key.c_str(), "0", "0", "WITHSCORES"};
+  size_t oldest_len[] = {6, log_key.size(), 1, 1, 10};
+  const char* tail[] = {"ZRANGEBYSCORE", log_key.c_str(), min.c_str(), "+inf"};
+  size_t tail_len[] = {13, log_key.size(), min.size(), 4};
+  const char* exec[] = {"EXEC"};
+  size_t exec_len[] = {4};
+  bool ok = cmd_->Command(nullptr, nullptr, 1, multi, multi_len) &&
+            cmd_->Command(nullptr, nullptr, 2, get, get_len) &&
+            cmd_->Command(nullptr, nullptr, 5, oldest, oldest_len) &&
+            cmd_->Command(nullptr, nullptr, 4, tail, tail_len) &&
+            cmd_->Command(OnSyncReply, Tag(id), 1, exec, exec_len);
+  if (!ok) {
+    spdlog::warn("resync: could not queue commands");
+    syncing_ = false;
+  }
+}
+
+void Subscriber::OnSyncReply(redisAsyncContext* c, void* r, void* privdata) {
+  Subscriber* self = Owner(c);
+  if (self == nullptr || Untag(privdata) != self->sync_id_) return;
+  redisReply* reply = static_cast<redisReply*>(r);
+  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+    spdlog::warn("resync: unexpected reply");
+    self->syncing_ = false;
+    return;  // the reconnect starts over
+  }
+  self->HandleSync(reply);
+}
+
+void Subscriber::HandleSync(redisReply* exec) {
+  uint64_t gen = 0;
+  if (exec->element[0]->type != REDIS_REPLY_NIL && !ParseU64(Str(exec->element[0]), &gen)) {
+    spdlog::warn("resync: bad generation");
+    syncing_ = false;
+    return;
+  }
+  target_gen_ = gen;
+  if (!synced_once_) {
+    spdlog::info("warming the cache at generation {}", gen);
+    StartWarm();
+    return;
+  }
+  const redisReply* oldest = exec->element[1];
+  bool log_empty = oldest->type != REDIS_REPLY_ARRAY || oldest->elements < 2;
+  uint64_t oldest_gen = 0;
+  if (!log_empty) (void)ParseU64(Str(oldest->element[1]), &oldest_gen);
+  ctx_.metrics.resyncs.fetch_add(1, std::memory_order_relaxed);
+  if (store::ChangeLogTruncated(last_gen_, gen, log_empty, oldest_gen)) {
+    // Too much was missed (or Redis came back empty): nothing cached can be
+    // vouched for. Reload it all.
+    spdlog::warn("change log does not reach generation {} (now {}): reloading", last_gen_, gen);
+    ctx_.metrics.full_reloads.fetch_add(1, std::memory_order_relaxed);
+    ctx_.cache.InvalidateAll();
+    last_gen_ = 0;
+    StartWarm();
+    return;
+  }
+  const redisReply* tail = exec->element[2];
+  size_t replayed = 0;
+  if (tail->type == REDIS_REPLY_ARRAY) {
+    for (size_t i = 0; i < tail->elements; ++i) {
+      std::optional<store::Invalidation> inv = store::ParseInvalidation(Str(tail->element[i]));
+      if (inv) {
+        ApplyInvalidation(*inv);
+        ++replayed;
+      }
+    }
+  }
+  spdlog::info("resynchronised from generation {} to {} ({} changes)", last_gen_, gen, replayed);
+  SyncDone();
+}
+
+void Subscriber::StartWarm() {
+  scan_done_ = false;
+  batches_in_flight_ = 0;
+  warm_entries_ = 0;
+  warm_started_us_ = ctx_.clock->MonotonicMicros();
+  Scan("0");
+}
+
+void Subscriber::Scan(const std::string& cursor) {
+  std::string pattern = ctx_.keys.ResponsePattern();
+  std::string count = std::to_string(kScanCount);
+  const char* argv[] = {"SCAN", cursor.c_str(), "MATCH", pattern.c_str(), "COUNT", count.c_str()};
+  size_t lens[] = {4, cursor.size(), 5, pattern.size(), 5, count.size()};
+  if (!cmd_->Command(OnScanReply, Tag(sync_id_), 6, argv, lens)) syncing_ = false;
+}
+
+void Subscriber::OnScanReply(redisAsyncContext* c, void* r, void* privdata) {
+  Subscriber* self = Owner(c);
+  if (self == nullptr || Untag(privdata) != self->sync_id_) return;
+  redisReply* reply = static_cast<redisReply*>(r);
+  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+      reply->element[1]->type != REDIS_REPLY_ARRAY) {
+    spdlog::warn("warm-up: SCAN failed");
+    self->syncing_ = false;
+    return;
+  }
+  std::string cursor(Str(reply->element[0]));
+  const redisReply* keys = reply->element[1];
+  auto batch = std::make_unique<Batch>();
+  batch->sync_id = self->sync_id_;
+  std::vector<const char*> argv{"MGET"};
+  std::vector<size_t> lens{4};
+  for (size_t i = 0; i < keys->elements; ++i) {
+    std::string_view k = Str(keys->element[i]);
+    CacheKey key;
+    if (!self->ParseResponseKey(k, &key)) continue;
+    batch->keys.push_back(key);
+    argv.push_back(k.data());
+    lens.push_back(k.size());
+  }
+  if (!batch->keys.empty()) {
+    // Read before the MGET goes out: the stale-insert guard.
+    batch->epoch = self->ctx_.cache.Epoch();
+    Batch* raw = batch.get();
+    if (self->cmd_->Command(OnBatchReply, raw, static_cast<int>(argv.size()), argv.data(),
+                            lens.data())) {
+      batch.release();  // owned by the callback now
+      ++self->batches_in_flight_;
+    }
+  }
+  if (cursor == "0") {
+    self->scan_done_ = true;
+  } else {
+    self->Scan(cursor);
+  }
+  self->WarmStepDone();
+}
+
+void Subscriber::OnBatchReply(redisAsyncContext* c, void* r, void* privdata) {
+  std::unique_ptr<Batch> batch(static_cast<Batch*>(privdata));
+  Subscriber* self = Owner(c);
+  if (self == nullptr) return;
+  redisReply* reply = static_cast<redisReply*>(r);
+  if (reply != nullptr) self->InsertReplies(batch->keys, reply, batch->epoch);
+  if (batch->sync_id != self->sync_id_) return;
+  --self->batches_in_flight_;
+  self->WarmStepDone();
+}
+
+void Subscriber::WarmStepDone() {
+  if (!syncing_ || !scan_done_ || batches_in_flight_ > 0) return;
+  uint64_t ms = (ctx_.clock->MonotonicMicros() - warm_started_us_) / 1000;
+  ctx_.metrics.warm_entries.store(warm_entries_);
+  ctx_.metrics.warm_ms.store(ms);
+  spdlog::info("cache warmed: {} responses in {} ms", warm_entries_, ms);
+  SyncDone();
+}
+
+void Subscriber::SyncDone() {
+  synced_once_ = true;
+  syncing_ = false;
+  last_gen_ = std::max(last_gen_, std::max(target_gen_, pending_max_gen_));
+  ctx_.metrics.generation.store(last_gen_);
+  ctx_.metrics.subscriber_connected.store(true);
+  ctx_.trusted.store(true, std::memory_order_release);
+}
+
+void Subscriber::InsertReplies(const std::vector<CacheKey>& keys, redisReply* reply,
+                               uint64_t epoch) {
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != keys.size()) return;
+  int64_t now = ctx_.clock->NowSeconds();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const redisReply* v = reply->element[i];
+    if (v->type != REDIS_REPLY_STRING) continue;
+    std::optional<store::StoredResponse> stored =
+        store::DecodeResponseBlob(std::string_view(v->str, v->len));
+    if (!stored || stored->next_update <= now) continue;
+    EntryPtr e = CacheEntry::Create(keys[i], *stored, EntryKind::kPrecomputed, stored->next_update);
+    if (ctx_.cache.Insert(std::move(e), epoch)) ++warm_entries_;
+  }
+}
+
+void Subscriber::ApplyInvalidation(const store::Invalidation& inv) {
+  if (ctx_.trusted.load()) {
+    last_gen_ = std::max(last_gen_, inv.generation);
+    ctx_.metrics.generation.store(last_gen_);
+  } else {
+    // Not yet in sync: this message counts only once the sync completes.
+    pending_max_gen_ = std::max(pending_max_gen_, inv.generation);
+  }
+  ctx_.metrics.invalidations.fetch_add(1, std::memory_order_relaxed);
+  int ca = ctx_.FindCaIndex(inv.ca);
+  if (ca < 0) return;  // a CA this responder does not serve
+  CacheKey probe;
+  if (!MakeKeyFromHex(static_cast<uint16_t>(ca), ocsp::HashAlg::kSha1, inv.serial_hex, &probe)) {
+    return;
+  }
+  // Drop every variant (SHA-1, SHA-256, negative) at once, then refetch.
+  ctx_.cache.Invalidate(static_cast<uint16_t>(ca), probe.serial_bytes());
+  if (!cmd_->ready()) return;  // the miss path fetches on demand
+  auto refetch = std::make_unique<Refetch>();
+  refetch->epoch = ctx_.cache.Epoch();
+  std::vector<std::string> names;
+  for (ocsp::HashAlg alg : status::kPrecomputedAlgs) {
+    CacheKey key = probe;
+    key.alg = static_cast<uint8_t>(alg);
+    refetch->keys.push_back(key);
+    names.push_back(ctx_.keys.Response(inv.ca, alg, inv.serial_hex));
+  }
+  std::vector<const char*> argv{"MGET"};
+  std::vector<size_t> lens{4};
+  for (const std::string& n : names) {
+    argv.push_back(n.c_str());
+    lens.push_back(n.size());
+  }
+  if (cmd_->Command(OnRefetchReply, refetch.get(), static_cast<int>(argv.size()), argv.data(),
+                    lens.data())) {
+    refetch.release();  // owned by the callback now
+  }
+}
+
+void Subscriber::OnRefetchReply(redisAsyncContext* c, void* r, void* privdata) {
+  std::unique_ptr<Refetch> refetch(static_cast<Refetch*>(privdata));
+  Subscriber* self = Owner(c);
+  if (self == nullptr || r == nullptr) return;
+  self->InsertReplies(refetch->keys, static_cast<redisReply*>(r), refetch->epoch);
+}
+
+bool Subscriber::ParseResponseKey(std::string_view key, CacheKey* out) const {
+  // {p}resp:{ca}:{alg}:{serial}; a CA name may hold ':', so split from the right.
+  std::string_view head = std::string_view(ctx_.keys.prefix());
+  if (key.substr(0, head.size()) != head) return false;
+  key.remove_prefix(head.size());
+  if (key.substr(0, 5) != "resp:") return false;
+  key.remove_prefix(5);
+  size_t s = key.rfind(':');
+  if (s == std::string_view::npos) return false;
+  std::string_view serial = key.substr(s + 1);
+  key = key.substr(0, s);
+  size_t a = key.rfind(':');
+  if (a == std::string_view::npos) return false;
+  std::optional<ocsp::HashAlg> alg = ocsp::HashAlgFromName(key.substr(a + 1));
+  if (!alg) return false;
+  std::string_view ca_name = key.substr(0, a);
+  int ca = -1;
+  for (size_t i = 0; i < ctx_.cas.size(); ++i) {
+    if (ctx_.cas[i].name == ca_name) ca = static_cast<int>(i);
+  }
+  if (ca < 0) return false;
+  return MakeKeyFromHex(static_cast<uint16_t>(ca), *alg, serial, out);
+}
+
+}  // namespace keyward::responder
