@@ -2,5 +2,4 @@
 namespace keyward::bench {
 void AddPropagationCommand(CLI::App&, int*) {}
 void AddScepCommand(CLI::App&, int*) {}
-void AddSeedCommand(CLI::App&, int*) {}
 }  // namespace keyward::bench
