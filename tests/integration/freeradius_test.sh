@@ -328,6 +328,11 @@ ocsp_status() {
     echo "unverified: $(tr '\n' ' ' <<<"$out")"
     return
   }
+  # openssl only warns when a nonce is missing; FreeRADIUS rejects.
+  grep -q 'no nonce in response' <<<"$out" && {
+    echo "nonce not echoed"
+    return
+  }
   sed -n "s|^$CERTS/$name.pem: ||p" <<<"$out" | head -n 1
 }
 
@@ -393,7 +398,11 @@ login() {
   tail -c +"$((before + 1))" "$RADIUS_LOG" >"$LOGIN_RADLOG"
 }
 
-radius_said() { grep -E -- "$1" "$LOGIN_RADLOG" | head -n 1 | sed 's/^([0-9]*) *//'; }
+# radius_why: the FreeRADIUS line that explains a login's outcome, errors first.
+radius_why() {
+  { grep -E 'ERROR' "$LOGIN_RADLOG" || grep -E 'ocsp: ' "$LOGIN_RADLOG"; } |
+    head -n 2 | sed 's/^([0-9]*) *//' | tr '\n' ' ' | head -c 300
+}
 
 # expect_accept TEST NAME: Access-Accept after an OCSP "good".
 expect_accept() {
@@ -403,7 +412,7 @@ expect_accept() {
     pass "$1"
   else
     local why
-    why=$(radius_said 'ocsp: |ERROR|rror:' | head -c 300)
+    why=$(radius_why)
     fail "$1" "eapol_test exit $LOGIN_RC, want SUCCESS; freeradius: ${why:-no OCSP line} (see $LOGIN_OUT)"
   fi
 }
@@ -417,13 +426,21 @@ expect_reject() {
     pass "$1"
   else
     local why
-    why=$(radius_said 'ocsp: |ERROR|rror:' | head -c 300)
+    why=$(radius_why)
     fail "$1" "eapol_test exit $LOGIN_RC, want Access-Reject after OCSP revoked; freeradius: ${why:-no OCSP line} (see $LOGIN_OUT)"
   fi
 }
 
+# live_signatures: keyward-responder's live-signature counter (empty if the
+# metric is missing).
+live_signatures() {
+  curl -fsS --max-time 10 "http://127.0.0.1:$OCSP_PORT/metrics" |
+    awk '$1 == "keyward_live_signatures_total" { print $2 }'
+}
+
 for nonce in yes no; do
   mark=$(wc -l <"$TMP/responder.log")
+  [[ $MODE == keyward ]] && live_before=$(live_signatures)
   if start_radius "$nonce"; then
     pass "radius_start_nonce_$nonce"
   else
@@ -435,7 +452,20 @@ for nonce in yes no; do
     fail nonce_yes_echoed "FreeRADIUS saw a wrong nonce"
   fi
   expect_reject "nonce_${nonce}_revoked_reject" revoked
-  if [[ $MODE == standin ]]; then
+  if [[ $MODE == keyward ]]; then
+    # Both logins of this round must have been signed live exactly when they
+    # carried a nonce; without one they are served precomputed.
+    live_after=$(live_signatures)
+    want=0
+    [[ $nonce == yes ]] && want=2
+    if [[ -z $live_before || -z $live_after ]]; then
+      fail "nonce_${nonce}_live_signatures" "no keyward_live_signatures_total in /metrics"
+    elif [[ $((live_after - live_before)) -eq $want ]]; then
+      pass "nonce_${nonce}_live_signatures"
+    else
+      fail "nonce_${nonce}_live_signatures" "want $want live signatures for 2 logins, counter went $live_before -> $live_after"
+    fi
+  else
     # The stand-in logs whether each request carried a nonce: both logins of
     # this round must have sent one exactly when use_nonce = yes.
     other=yes
