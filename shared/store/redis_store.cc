@@ -1,6 +1,7 @@
 // RedisStore: the StoreWriter on Redis (schema in docs/store.md). Every write
 // is one Lua script, so a responder never sees a record without its responses,
 // a generation without its change-log entry, or a message before the data.
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 #include <unordered_set>
