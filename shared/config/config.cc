@@ -324,6 +324,30 @@ Config Load(const std::string& path) {
     r.Get(*t, "max_url_bytes", &c.max_url_bytes);
     r.Get(*t, "workers", &c.workers);
     r.GetPath(*t, "next_ca_cert", &c.next_ca_cert);
+    r.Get(*t, "refuse_weak_algorithms", &c.refuse_weak_algorithms);
+    r.Get(*t, "webhook_timeout_ms", &c.webhook_timeout_ms);
+    std::string webhook_secret_file;
+    r.GetPath(*t, "webhook_secret_file", &webhook_secret_file);
+    if (!webhook_secret_file.empty()) c.webhook_secret = ReadSecretFile(webhook_secret_file);
+    r.Get(*t, "pending_ttl_s", &c.pending_ttl_s);
+    r.Get(*t, "max_connections", &c.max_connections);
+    r.Get(*t, "header_timeout_ms", &c.header_timeout_ms);
+    r.Get(*t, "idle_timeout_ms", &c.idle_timeout_ms);
+    r.Get(*t, "queue", &c.queue);
+    r.Get(*t, "subject", &c.subject);
+    r.Get(*t, "copy_csr_sans", &c.copy_csr_sans);
+    r.GetList(*t, "ekus", &c.ekus);
+    r.GetList(*t, "uri_sans", &c.uri_sans);
+    r.GetList(*t, "dns_sans", &c.dns_sans);
+    r.Get(*t, "require_cn", &c.require_cn);
+    r.GetList(*t, "allowed_dns_suffixes", &c.allowed_dns_suffixes);
+    if (c.challenge_mode != "static" && c.challenge_mode != "otp" &&
+        c.challenge_mode != "webhook" && c.challenge_mode != "manual") {
+      r.Fail(*t, "challenge_mode must be static, otp, webhook or manual");
+    }
+    if (c.challenge_mode == "webhook" && c.webhook_url.empty()) {
+      r.Fail(*t, "challenge_mode = \"webhook\" needs webhook_url");
+    }
     std::string challenge_file;
     r.GetPath(*t, "challenge_file", &challenge_file);
     if (!challenge_file.empty()) c.challenge = ReadSecretFile(challenge_file);

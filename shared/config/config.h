@@ -92,6 +92,25 @@ struct IssuerConfig {
   size_t max_url_bytes = 64 * 1024;
   int workers = 0;
   std::string next_ca_cert;  // GetNextCACert rollover certificate
+  // Refuse SHA-1, DES and 3DES in requests unless legacy_clients is on.
+  // Off by default: some clients (micromdm scepclient 2.1, old network gear)
+  // use them whatever GetCACaps says. Answers never use single DES.
+  bool refuse_weak_algorithms = false;
+  int webhook_timeout_ms = 5000;
+  std::string webhook_secret;     // sent as "Authorization: Bearer ..." (webhook_secret_file)
+  int pending_ttl_s = 7 * 24 * 3600;  // manual-approval requests expire after this
+  int max_connections = 1024;
+  int header_timeout_ms = 10'000;
+  int idle_timeout_ms = 30'000;
+  int queue = 256;  // requests waiting for a worker before 503
+  // Profile: what issued certificates carry.
+  std::string subject;  // forced subject ("CN={cn},O=Acme"); "" copies the CSR's
+  bool copy_csr_sans = true;
+  std::vector<std::string> ekus{"clientAuth"};
+  std::vector<std::string> uri_sans;  // added; "{cn}" is the CSR's CN ("urn:device:{cn}")
+  std::vector<std::string> dns_sans;  // added; "{cn}" likewise
+  bool require_cn = false;            // refuse CSRs without a CN
+  std::vector<std::string> allowed_dns_suffixes;  // CSR DNS SANs must end with one (empty: any)
 };
 
 struct PollerConfig {

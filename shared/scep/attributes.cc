@@ -22,6 +22,8 @@ const char* OidText(Attribute attr) {
       return "2.16.840.1.113733.1.9.6";
     case Attribute::kTransactionId:
       return "2.16.840.1.113733.1.9.7";
+    case Attribute::kFailInfoText:
+      return "1.3.6.1.5.5.7.24.1";
   }
   return "";
 }
@@ -34,9 +36,9 @@ bool IsNonce(Attribute attr) {
 
 const ASN1_OBJECT* AttributeOid(Attribute attr) {
   // Built once, thread-safely (static initialisation); the process keeps them.
-  static const std::array<ASN1_OBJECT*, 6> kOids = [] {
-    std::array<ASN1_OBJECT*, 6> oids{};
-    for (int i = 0; i < 6; ++i) oids[i] = OBJ_txt2obj(OidText(static_cast<Attribute>(i)), 1);
+  static const std::array<ASN1_OBJECT*, 7> kOids = [] {
+    std::array<ASN1_OBJECT*, 7> oids{};
+    for (int i = 0; i < 7; ++i) oids[i] = OBJ_txt2obj(OidText(static_cast<Attribute>(i)), 1);
     return oids;
   }();
   return kOids[static_cast<size_t>(attr)];
@@ -68,7 +70,9 @@ std::optional<std::string> ReadAttribute(CMS_SignerInfo* si, Attribute attr) {
 bool AddAttribute(CMS_SignerInfo* si, Attribute attr, const std::string& value) {
   const ASN1_OBJECT* oid = AttributeOid(attr);
   if (oid == nullptr) return false;
-  int type = IsNonce(attr) ? V_ASN1_OCTET_STRING : V_ASN1_PRINTABLESTRING;
+  int type = IsNonce(attr)                      ? V_ASN1_OCTET_STRING
+             : attr == Attribute::kFailInfoText ? V_ASN1_UTF8STRING
+                                                : V_ASN1_PRINTABLESTRING;
   return CMS_signed_add1_attr_by_OBJ(si, oid, type, value.data(), static_cast<int>(value.size())) ==
          1;
 }

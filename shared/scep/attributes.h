@@ -16,6 +16,7 @@ enum class Attribute {
   kSenderNonce,     // .5 OCTET STRING
   kRecipientNonce,  // .6 OCTET STRING
   kTransactionId,   // .7 PrintableString
+  kFailInfoText,    // id-scep-failInfoText 1.3.6.1.5.5.7.24.1 UTF8String (RFC 8894 3.2.1.4.6)
 };
 
 // AttributeOid: the attribute's OID, created once and shared (never freed,
@@ -28,7 +29,7 @@ const ASN1_OBJECT* AttributeOid(Attribute attr);
 std::optional<std::string> ReadAttribute(CMS_SignerInfo* si, Attribute attr);
 
 // AddAttribute adds a signed attribute: OCTET STRING for the nonces,
-// PrintableString otherwise. False on an OpenSSL failure.
+// UTF8String for failInfoText, PrintableString otherwise. False on an OpenSSL failure.
 bool AddAttribute(CMS_SignerInfo* si, Attribute attr, const std::string& value);
 
 }  // namespace keyward::scep

@@ -141,6 +141,9 @@ Result<std::string> BuildCertRep(const CertRepSigner& signer, const CertRepParam
             AddAttribute(si, Attribute::kRecipientNonce, params.recipient_nonce);
   if (ok && params.status == PkiStatus::kFailure) {
     ok = AddAttribute(si, Attribute::kFailInfo, std::to_string(static_cast<int>(params.fail_info)));
+    if (ok && !params.fail_text.empty()) {
+      ok = AddAttribute(si, Attribute::kFailInfoText, params.fail_text);
+    }
   }
   if (!ok) return Failed("SCEP attributes");
   openssl::BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));

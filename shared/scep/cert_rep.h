@@ -25,6 +25,7 @@ struct CertRepSigner {
 struct CertRepParams {
   PkiStatus status = PkiStatus::kFailure;
   FailInfo fail_info = FailInfo::kBadRequest;  // for kFailure
+  std::string fail_text;  // for kFailure: failInfoText, a reason a person can read
   std::string transaction_id;
   std::string recipient_nonce;       // the request's senderNonce
   int digest_nid = NID_sha256;       // the request's digest
