@@ -2,8 +2,10 @@
 
 #include <openssl/objects.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -107,15 +109,83 @@ bool AddNonce(OCSP_BASICRESP* bs, der::Bytes value) {
   return ext && OCSP_BASICRESP_add_ext(bs, ext.get(), -1) == 1;
 }
 
+// NewSignContext initialises a digest-sign context for `key` with the digest
+// that suits it (SHA-256 for RSA and P-256, SHA-384 for P-384).
+openssl::EvpMdCtxPtr NewSignContext(EVP_PKEY* key) {
+  const EVP_MD* md = nullptr;
+  if (key == nullptr || !pki::SignatureDigestFor(key, &md)) return nullptr;
+  openssl::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, FetchedDigest(md), nullptr, key) != 1) {
+    return nullptr;
+  }
+  return ctx;
+}
+
+// CopySignContext duplicates the prepared context; the copy owns its own
+// key context, so the template is only read.
+openssl::EvpMdCtxPtr CopySignContext(const EVP_MD_CTX* sign_template) {
+  openssl::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_MD_CTX_copy_ex(ctx.get(), sign_template) != 1) return nullptr;
+  return ctx;
+}
+
+// DerLength appends a DER length (X.690 8.1.3) at `out`; returns its size.
+size_t DerLength(size_t len, uint8_t* out) {
+  if (len < 0x80) {
+    if (out != nullptr) out[0] = static_cast<uint8_t>(len);
+    return 1;
+  }
+  size_t n = 0;
+  for (size_t v = len; v != 0; v >>= 8) ++n;
+  if (out != nullptr) {
+    out[0] = static_cast<uint8_t>(0x80 | n);
+    for (size_t i = 0; i < n; ++i) out[1 + i] = static_cast<uint8_t>(len >> (8 * (n - 1 - i)));
+  }
+  return 1 + n;
+}
+
+// EncodeSuccessful wraps a signed BasicOCSPResponse in an OCSPResponse
+// (RFC 6960 4.2.1) and encodes it straight into the result:
+//   SEQUENCE { ENUMERATED successful, [0] EXPLICIT SEQUENCE {
+//     OID id-pkix-ocsp-basic, OCTET STRING { BasicOCSPResponse } } }
+// The same bytes OCSP_response_create + i2d_OCSP_RESPONSE give, without
+// encoding the BasicOCSPResponse into a temporary and copying it twice.
+Result<std::string> EncodeSuccessful(OCSP_BASICRESP* bs) {
+  static constexpr uint8_t kStatus[] = {0x0A, 0x01, 0x00};
+  static constexpr uint8_t kBasicOid[] = {0x06, 0x09, 0x2B, 0x06, 0x01, 0x05,
+                                          0x05, 0x07, 0x30, 0x01, 0x01};
+  int bs_len = i2d_OCSP_BASICRESP(bs, nullptr);
+  if (bs_len <= 0) return Fail("encoding: " + openssl::DrainErrors());
+  size_t octets = 1 + DerLength(static_cast<size_t>(bs_len), nullptr) + static_cast<size_t>(bs_len);
+  size_t bytes_seq = sizeof(kBasicOid) + octets;
+  size_t explicit_tag = 1 + DerLength(bytes_seq, nullptr) + bytes_seq;
+  size_t body = sizeof(kStatus) + 1 + DerLength(explicit_tag, nullptr) + explicit_tag;
+  std::string der(1 + DerLength(body, nullptr) + body, '\0');
+  auto* p = reinterpret_cast<uint8_t*>(der.data());
+  *p++ = 0x30;
+  p += DerLength(body, p);
+  p = std::copy(std::begin(kStatus), std::end(kStatus), p);
+  *p++ = 0xA0;
+  p += DerLength(explicit_tag, p);
+  *p++ = 0x30;
+  p += DerLength(bytes_seq, p);
+  p = std::copy(std::begin(kBasicOid), std::end(kBasicOid), p);
+  *p++ = 0x04;
+  p += DerLength(static_cast<size_t>(bs_len), p);
+  unsigned char* w = p;
+  if (i2d_OCSP_BASICRESP(bs, &w) != bs_len ||
+      w != reinterpret_cast<uint8_t*>(der.data()) + der.size()) {
+    return Fail("encoding: " + openssl::DrainErrors());
+  }
+  return der;
+}
+
 // Sign builds a BasicOCSPResponse for `singles`, signs it with the CA's
 // signer and returns the whole OCSPResponse DER.
-Result<std::string> Sign(const pki::CaMaterial& ca, std::span<const Single> singles,
-                         der::Bytes nonce, bool extended_revoked, const Validity& v) {
+Result<std::string> Sign(const pki::CaMaterial& ca, const EVP_MD_CTX* sign_template,
+                         std::span<const Single> singles, der::Bytes nonce, bool extended_revoked,
+                         const Validity& v) {
   if (!ca.signer_cert || !ca.signer_key) return Fail("CA '" + ca.name + "' has no OCSP signer");
-  const EVP_MD* md = nullptr;
-  if (!pki::SignatureDigestFor(ca.signer_key.get(), &md)) {
-    return Fail("unsupported OCSP signer key type");
-  }
   openssl::OcspBasicRespPtr bs(OCSP_BASICRESP_new());
   openssl::Asn1TimePtr this_update(ASN1_GENERALIZEDTIME_set(nullptr, v.now - v.backdate_s));
   openssl::Asn1TimePtr next_update(ASN1_GENERALIZEDTIME_set(nullptr, v.now + v.validity_s));
@@ -154,11 +224,9 @@ Result<std::string> Sign(const pki::CaMaterial& ca, std::span<const Single> sing
     return Fail("producedAt: " + openssl::DrainErrors());
   }
 
-  openssl::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, FetchedDigest(md), nullptr,
-                                 ca.signer_key.get()) != 1) {
-    return Fail("signer init: " + openssl::DrainErrors());
-  }
+  openssl::EvpMdCtxPtr ctx = sign_template != nullptr ? CopySignContext(sign_template)
+                                                      : NewSignContext(ca.signer_key.get());
+  if (!ctx) return Fail("signer init: " + openssl::DrainErrors());
   // byKey: the SHA-1 of the signer's public key (RFC 6960 4.2.1), shorter
   // than its name and what RFC 5019 asks for. The signer certificate goes
   // into `certs` so clients can verify a delegated responder.
@@ -166,15 +234,7 @@ Result<std::string> Sign(const pki::CaMaterial& ca, std::span<const Single> sing
                           OCSP_RESPID_KEY | OCSP_NOTIME) != 1) {
     return Fail("signing: " + openssl::DrainErrors());
   }
-  openssl::OcspResponsePtr resp(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs.get()));
-  if (!resp) return Fail("OCSPResponse: " + openssl::DrainErrors());
-  int len = i2d_OCSP_RESPONSE(resp.get(), nullptr);
-  if (len <= 0) return Fail("encoding: " + openssl::DrainErrors());
-  std::string der(static_cast<size_t>(len), '\0');
-  auto* out = reinterpret_cast<unsigned char*>(der.data());
-  if (i2d_OCSP_RESPONSE(resp.get(), &out) != len)
-    return Fail("encoding: " + openssl::DrainErrors());
-  return der;
+  return EncodeSuccessful(bs.get());
 }
 
 // SerialFromHex parses ocsp::SerialHex text as the positive integer it names.
@@ -190,6 +250,11 @@ openssl::Asn1IntegerPtr SerialFromHex(const std::string& hex) {
 }
 
 }  // namespace
+
+ResponseSigner::ResponseSigner(const pki::CaMaterial& ca)
+    : ca_(ca), sign_template_(NewSignContext(ca.signer_key.get())) {
+  openssl::DrainErrors();  // a failure here shows up, with its reason, when signing
+}
 
 Result<store::StoredResponse> ResponseSigner::SignPrecomputed(const store::CertRecord& record,
                                                               HashAlg alg,
@@ -215,7 +280,8 @@ Result<store::StoredResponse> ResponseSigner::SignPrecomputed(const store::CertR
   out.this_update = validity.now - validity.backdate_s;
   out.next_update = validity.now + validity.validity_s;
   const Single single{id.get(), out.status, out.reason, out.revoked_at};
-  Result<std::string> der = Sign(ca_, std::span(&single, 1), {}, false, validity);
+  Result<std::string> der =
+      Sign(ca_, sign_template_.get(), std::span(&single, 1), {}, false, validity);
   if (!der) return Fail(der.error());
   out.der = std::move(*der);
   return out;
@@ -266,7 +332,7 @@ Result<std::string> ResponseSigner::SignLive(std::span<const LiveItem> items,
       s.revoked_at = item.revoked_at;
     }
   }
-  return Sign(ca_, singles, nonce_extn_value, extended, validity);
+  return Sign(ca_, sign_template_.get(), singles, nonce_extn_value, extended, validity);
 }
 
 der::Bytes ErrorResponse(ResponseStatus status) {

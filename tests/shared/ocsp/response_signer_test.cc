@@ -7,6 +7,7 @@
 #include <ctime>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/test_pki.h"
@@ -377,6 +378,61 @@ TEST_F(ResponseSignerTest, ManyItemsGoPastTheInlineArray) {
   ASSERT_TRUE(p.bs);
   EXPECT_EQ(OCSP_resp_count(p.bs.get()), 12);
   EXPECT_TRUE(VerifiedByCa(p.bs.get(), ca()));
+}
+
+TEST_F(ResponseSignerTest, EncodingIsWhatOpenSslWouldWrite) {
+  LiveRequest lr;
+  // Enough items that every length in the wrapper takes the long form.
+  for (int i = 0; i < 20; ++i) lr.Add(IdFor(ca(), leaf_.cert.get(), EVP_sha256()));
+  lr.AddNonce();
+  std::vector<LiveItem> items;
+  for (size_t i = 0; i < lr.cert_ids.size(); ++i) items.push_back(lr.Item(i, CertStatus::kGood));
+  ResponseSigner signer(pki_.ca());
+  for (size_t count : {size_t{1}, items.size()}) {
+    Result<std::string> der = signer.SignLive(std::span(items.data(), count), lr.nonce, kWindow);
+    ASSERT_TRUE(der) << der.error();
+    Parsed p = Parse(*der);
+    ASSERT_TRUE(p.bs);
+    openssl::OcspResponsePtr again(
+        OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, p.bs.get()));
+    ASSERT_TRUE(again);
+    unsigned char* out = nullptr;
+    int len = i2d_OCSP_RESPONSE(again.get(), &out);
+    ASSERT_GT(len, 0);
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(out), static_cast<size_t>(len)), *der) << count;
+    OPENSSL_free(out);
+  }
+}
+
+TEST_F(ResponseSignerTest, OneSignerSharedByThreads) {
+  // The responder's signer pool calls one signer from several threads.
+  LiveRequest lr;
+  lr.Add(IdFor(ca(), leaf_.cert.get(), EVP_sha1()));
+  lr.AddNonce();
+  std::vector<LiveItem> items = {lr.Item(0, CertStatus::kGood)};
+  const ResponseSigner signer(pki_.ca());
+  constexpr int kThreads = 4, kEach = 25;
+  std::vector<std::vector<std::string>> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        Result<std::string> der = signer.SignLive(items, lr.nonce, kWindow);
+        results[static_cast<size_t>(t)].push_back(der ? *der : std::string());
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (const std::vector<std::string>& per_thread : results) {
+    ASSERT_EQ(per_thread.size(), static_cast<size_t>(kEach));
+    for (const std::string& der : per_thread) {
+      ASSERT_FALSE(der.empty());
+      Parsed p = Parse(der);
+      ASSERT_TRUE(p.bs);
+      EXPECT_TRUE(VerifiedByCa(p.bs.get(), ca()));
+      EXPECT_EQ(OCSP_check_nonce(lr.req.get(), p.bs.get()), 1);
+    }
+  }
 }
 
 // Signature digests by signer key type, and a CA that signs for itself.
