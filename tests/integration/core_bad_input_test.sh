@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153 # kw_free_port and kw_start_* assign variables by name
 # Hostile and broken input against a running keyward-responder. Each case must
 # get a clear, protocol-correct answer (OCSP malformedRequest, or an HTTP 4xx)
 # or a closed connection, never a hang; the responder keeps serving others and
 # does not spin afterwards.
 set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 kw_init core_bad_input
 T="$KW_TMP"
@@ -124,7 +126,7 @@ exec {dribble}<>"/dev/tcp/127.0.0.1/$HTTP_PORT"
 dribble_bytes=$'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-1: aaaaaaaa\r\nX-Slow-2: bbbbbbbb\r\nX-Slow-3: cccccccc\r\n'
 (
   for ((i = 0; i < ${#dribble_bytes}; i++)); do
-    printf '%s' "${dribble_bytes:i:1}" >&"$dribble" 2>/dev/null || exit 0
+    printf '%s' "${dribble_bytes:i:1}" 2>/dev/null 1>&"$dribble" || exit 0
     sleep 0.2
   done
 ) &

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153 # kw_free_port and kw_start_* assign variables by name
 # The `keyward` admin CLI as an operator meets it: --help everywhere, ca init,
 # issue, status for good/revoked/unknown serials, and one clear error line with
 # a non-zero exit for each mistake.
 set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 kw_init core_cli keyward
 T="$KW_TMP"
+out="" rc=""  # set by kw_cli
 K="$KEYWARD_BIN/keyward"
 
 # --- --help ---------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153 # kw_free_port and kw_start_* assign variables by name
 # An operator's existing OpenSSL CA as a status source: Keyward gets the CA
 # certificate, a delegated OCSP signer and the CA's index.txt, never the CA
 # key. keyward-poller (interval_s = 1) follows index.txt; after
 # `openssl ca -revoke` the responder answers revoked within one poll interval
 # (this test fails only past two intervals + 2 s).
 set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 kw_init core_index_txt keyward keyward-responder keyward-poller
 T="$KW_TMP"
+out="" rc=""  # set by kw_cli
 INTERVAL_S=1
 LIMIT_MS=$((2 * INTERVAL_S * 1000 + 2000))
 OCA="$T/oca"
@@ -103,6 +106,6 @@ else
   kw_fail status_prints_revoked "keyward status --ca legacy: exit $rc: $(kw_oneline "$out")"
 fi
 
-kw_alive "$POLLER_PID" && kw_pass poller_still_running || kw_fail poller_still_running "keyward-poller exited"
-kw_alive "$RESPONDER_PID" && kw_pass responder_still_running || kw_fail responder_still_running "keyward-responder exited"
+kw_check_alive poller_still_running "$POLLER_PID" "keyward-poller exited"
+kw_check_alive responder_still_running "$RESPONDER_PID" "keyward-responder exited"
 kw_finish

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153 # kw_free_port and kw_start_* assign variables by name
 # Redis restarted under a running responder. While Redis is down the responder
 # keeps answering from its cache and nothing can be revoked. A certificate is
 # then revoked while the responder is disconnected (Redis back with its data,
@@ -6,9 +7,11 @@
 # the pub/sub message). Once it runs again it must resynchronise: revoked
 # within a few seconds, and never good again after the first revoked answer.
 set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 kw_init core_redis_restart
 T="$KW_TMP"
+out="" rc=""  # set by kw_cli
 RESYNC_LIMIT_MS=5000   # first revoked answer after SIGCONT
 WATCH_MS=3000          # keep watching this long after the first revoked answer
 
@@ -69,8 +72,9 @@ fi
 kill -STOP "$RESPONDER_PID"
 kw_start_redis REDIS_PID "$REDIS_PORT" "${REDIS_ARGS[@]}"
 kw_cli out rc status --config "$CONFIG" --ca demo --serial "$VICTIM_SERIAL"
-[[ "$rc" == 0 ]] && grep -qiw good <<<"$out" ||
+if [[ "$rc" != 0 ]] || ! grep -qiw good <<<"$out"; then
   kw_die "Redis did not keep its data across the restart: keyward status: exit $rc: $(kw_oneline "$out")"
+fi
 kw_revoke "$CONFIG" demo "$VICTIM_SERIAL" keyCompromise
 kw_issue "$CONFIG" demo fresh fresh.example
 kw_ocsp_req "$CA" "$T/fresh.pem" "$T/fresh.req" || kw_die "openssl ocsp -reqout failed"
@@ -120,5 +124,5 @@ else
   kw_fail revoke_after_reconnect_propagates "still '$ms' 3000 ms after keyward revoke"
 fi
 
-kw_alive "$RESPONDER_PID" && kw_pass responder_still_running || kw_fail responder_still_running "keyward-responder exited"
+kw_check_alive responder_still_running "$RESPONDER_PID" "keyward-responder exited"
 kw_finish

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153 # kw_free_port and kw_start_* assign variables by name
 # `keyward revoke` reaches every running responder within one second (the
 # contract in DESIGN.md): two keyward-responder processes on one Redis, polled
 # right after revoke returns.
 set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 kw_init core_revoke_propagation
 T="$KW_TMP"
+out="" rc=""  # set by kw_cli
 LIMIT_MS=1000      # the contract
 GIVE_UP_MS=5000    # keep polling past the limit to report how late it was
 
@@ -94,7 +97,6 @@ fi
 
 for r in a b; do
   pid="PID_${r^^}"
-  kw_alive "${!pid}" && kw_pass "responder_${r}_still_running" ||
-    kw_fail "responder_${r}_still_running" "keyward-responder $r exited"
+  kw_check_alive "responder_${r}_still_running" "${!pid}" "keyward-responder $r exited"
 done
 kw_finish

@@ -42,6 +42,11 @@ kw_check() {
   fi
 }
 
+# kw_check_alive NAME PID REASON: PASS while PID runs, FAIL with REASON otherwise.
+kw_check_alive() {
+  if kw_alive "$2"; then kw_pass "$1"; else kw_fail "$1" "$3"; fi
+}
+
 # kw_oneline TEXT: squeeze multi-line output into one bounded line for reports.
 kw_oneline() { printf '%s' "$1" | tr '\n\t' '  ' | tr -s ' ' | cut -c1-600; }
 
@@ -83,7 +88,7 @@ kw_cleanup() {
   if ((KW_FAILED > 0)) && [[ -n "$KW_TMP" ]]; then
     local log
     for log in "$KW_TMP"/*.log; do
-      [[ -s "$log" ]] || continue
+      [[ -s "$log" && "$log" != */redis-*.log ]] || continue
       echo "---- last lines of $(basename "$log")"
       tail -n 15 "$log" | cut -c1-300
     done
@@ -392,12 +397,14 @@ kw_ocsp_check() {
   kw_ocsp_expect "$name" "$expect" "$out" "$cert"
 }
 
-# kw_ocsp_respin_check NAME EXPECT RESP ISSUER CERT TRUST: check a response
-# already on disk (from curl).
+# kw_ocsp_respin_check NAME EXPECT RESP ISSUER CERT TRUST [options]: check a
+# response already on disk (from curl). Pass the digest (-sha256) the request
+# used, so openssl looks for the matching CertID.
 kw_ocsp_respin_check() {
   local name="$1" expect="$2" resp="$3" issuer="$4" cert="$5" trust="$6" out
-  out="$(timeout 15 openssl ocsp -respin "$resp" -issuer "$issuer" -cert "$cert" \
-    -CAfile "$trust" 2>&1)" || true
+  shift 6
+  out="$(timeout 15 openssl ocsp "$@" -respin "$resp" -issuer "$issuer" -cert "$cert" \
+    -no_nonce -CAfile "$trust" 2>&1)" || true
   kw_ocsp_expect "$name" "$expect" "$out" "$cert"
 }
 
@@ -405,7 +412,8 @@ kw_ocsp_respin_check() {
 # (good/revoked/unknown), an error word, "unverified" or "none".
 kw_resp_status() {
   local out
-  out="$(timeout 15 openssl ocsp -respin "$1" -issuer "$2" -cert "$3" -CAfile "$4" 2>&1)" || true
+  out="$(timeout 15 openssl ocsp -respin "$1" -issuer "$2" -cert "$3" -no_nonce -CAfile "$4" 2>&1)" ||
+    true
   local got
   got="$(kw_ocsp_status_of "$out" "$3")"
   case "$got" in

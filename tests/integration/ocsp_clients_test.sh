@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153 # kw_free_port and kw_start_* assign variables by name
 # Real OCSP clients against keyward-responder: openssl ocsp (POST, SHA-1 and
 # SHA-256 CertIDs), GnuTLS ocsptool, and the RFC 6960 A.1 / RFC 5019 GET form,
 # each for a good, a revoked and a foreign-issuer certificate. Also HTTP/1.0
 # without Host (ISE, ClearPass), keep-alive and pipelining.
 set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 kw_init ocsp_clients
 T="$KW_TMP"
@@ -137,7 +139,7 @@ get_check() {
     kw_fail "$name" "GET /$path: HTTP $code"
     return
   fi
-  kw_ocsp_respin_check "$name" "$expect" "$resp" "$issuer" "$cert" "$trust"
+  kw_ocsp_respin_check "$name" "$expect" "$resp" "$issuer" "$cert" "$trust" "$@"
   if [[ "$expect" == good && "$encoding" == pct ]]; then
     check_cache_headers "${name}_rfc5019_headers" "$hdr"
   fi
@@ -202,5 +204,5 @@ else
   kw_fail metrics_prometheus_text "GET /metrics is not Prometheus text: $(kw_oneline "$metrics")"
 fi
 
-kw_alive "$RESPONDER_PID" && kw_pass responder_still_running || kw_fail responder_still_running "keyward-responder exited"
+kw_check_alive responder_still_running "$RESPONDER_PID" "keyward-responder exited"
 kw_finish
