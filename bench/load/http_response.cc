@@ -35,7 +35,38 @@ void HttpResponseReader::Reset() {
   status_ = 0;
   keep_alive_ = false;
   has_length_ = false;
+  chunked_ = false;
+  raw_.clear();
   content_length_ = 0;
+}
+
+void HttpResponseReader::TryDechunk() {
+  std::string_view in(raw_);
+  std::string out;
+  while (true) {
+    size_t eol = in.find("\r\n");
+    if (eol == std::string_view::npos) return;  // size line not complete yet
+    size_t size = 0;
+    auto [p, e] = std::from_chars(in.data(), in.data() + eol, size, 16);
+    if (e != std::errc() || p == in.data() || size > kMaxBodyBytes) {
+      state_ = State::kError;
+      return;
+    }
+    if (size == 0) {
+      // Last chunk; trailers (none expected) end with an empty line.
+      if (in.substr(eol + 2).find("\r\n") == std::string_view::npos) return;
+      body_ = std::move(out);
+      state_ = State::kDone;
+      return;
+    }
+    if (in.size() < eol + 2 + size + 2) return;
+    out.append(in.substr(eol + 2, size));
+    if (out.size() > kMaxBodyBytes) {
+      state_ = State::kError;
+      return;
+    }
+    in.remove_prefix(eol + 2 + size + 2);
+  }
 }
 
 bool HttpResponseReader::ParseHeaders() {
@@ -64,12 +95,15 @@ bool HttpResponseReader::ParseHeaders() {
     } else if (IEquals(name, "connection")) {
       if (IEquals(value, "close")) keep_alive_ = false;
       if (IEquals(value, "keep-alive")) keep_alive_ = true;
+    } else if (IEquals(name, "transfer-encoding")) {
+      if (IEquals(value, "chunked")) chunked_ = true;
     } else if (IEquals(name, "content-type")) {
       content_type_.assign(value);
     }
   }
-  // Without a length the body runs to the close.
-  if (!has_length_) keep_alive_ = false;
+  if (chunked_) has_length_ = false;
+  // Without a length or chunks the body runs to the close.
+  if (!has_length_ && !chunked_) keep_alive_ = false;
   return true;
 }
 
@@ -97,6 +131,15 @@ size_t HttpResponseReader::Feed(const char* data, size_t len) {
       return used;
     }
   }
+  if (state_ == State::kBody && chunked_) {
+    if (raw_.size() + (len - used) > kMaxBodyBytes * 2) {
+      state_ = State::kError;
+      return len;
+    }
+    raw_.append(data + used, len - used);
+    TryDechunk();
+    return len;
+  }
   if (state_ == State::kBody) {
     size_t take = len - used;
     if (has_length_) take = std::min(take, content_length_ - body_.size());
@@ -112,7 +155,7 @@ size_t HttpResponseReader::Feed(const char* data, size_t len) {
 }
 
 void HttpResponseReader::OnEof() {
-  if (state_ == State::kBody && !has_length_) {
+  if (state_ == State::kBody && !has_length_ && !chunked_) {
     state_ = State::kDone;
     return;
   }

@@ -1,7 +1,7 @@
 #pragma once
 // HttpResponseReader: an incremental reader for the small HTTP/1.x responses
 // an OCSP or SCEP server sends. It copes with responses split across reads,
-// Content-Length or close-delimited bodies, and tells the caller whether the
+// Content-Length, chunked or close-delimited bodies, and tells the caller whether the
 // server will keep the connection open. Buffers keep their capacity across
 // responses, so a warmed-up connection does not allocate.
 #include <cstddef>
@@ -34,6 +34,9 @@ class HttpResponseReader {
 
  private:
   bool ParseHeaders();
+  // TryDechunk decodes raw_ once the last chunk is in: kDone, kError, or no
+  // change while more bytes are needed.
+  void TryDechunk();
 
   State state_ = State::kHeaders;
   std::string head_;
@@ -42,6 +45,8 @@ class HttpResponseReader {
   int status_ = 0;
   bool keep_alive_ = false;
   bool has_length_ = false;
+  bool chunked_ = false;  // Transfer-Encoding: chunked (Go's net/http for bodies it streams)
+  std::string raw_;       // chunked body as received
   size_t content_length_ = 0;
 };
 

@@ -107,8 +107,10 @@ int RunSeed(const SeedFlags& f) {
   std::ofstream index, cfssl;
   if (!f.index.empty()) index.open(f.index);
   if (!f.cfssl.empty()) cfssl.open(f.cfssl);
-  size_t revoke_every = f.revoked_fraction > 0 ? static_cast<size_t>(1.0 / f.revoked_fraction + 0.5) : 0;
-  size_t corpus_stride = (f.corpus_max == 0 || f.corpus_max >= f.count) ? 1 : f.count / f.corpus_max;
+  size_t revoke_every =
+      f.revoked_fraction > 0 ? static_cast<size_t>(1.0 / f.revoked_fraction + 0.5) : 0;
+  size_t corpus_stride =
+      (f.corpus_max == 0 || f.corpus_max >= f.count) ? 1 : f.count / f.corpus_max;
   uint64_t response_bytes = 0, responses = 0, skipped = 0;
   double sign_s = 0, apply_s = 0;
   auto t_start = std::chrono::steady_clock::now();
@@ -135,7 +137,8 @@ int RunSeed(const SeedFlags& f) {
         }
         Result<store::CertUpdate> u = publisher.BuildUpdate(rec, now);
         if (!u) {
-          if (!failed.exchange(true)) std::fprintf(stderr, "keyward-bench seed: %s\n", u.error().c_str());
+          if (!failed.exchange(true))
+            std::fprintf(stderr, "keyward-bench seed: %s\n", u.error().c_str());
           return;
         }
         updates[k] = std::move(*u);
@@ -176,7 +179,8 @@ int RunSeed(const SeedFlags& f) {
         if (!f.corpus.empty() && in_corpus) {
           if (!corpus.Add(rec.status, request)) return 1;
           if (!f.nginx_root.empty() && !WriteNginxFile(f.nginx_root, request, resp.der)) {
-            std::fprintf(stderr, "keyward-bench seed: cannot write under %s\n", f.nginx_root.c_str());
+            std::fprintf(stderr, "keyward-bench seed: cannot write under %s\n",
+                         f.nginx_root.c_str());
             return 1;
           }
         }
@@ -193,7 +197,8 @@ int RunSeed(const SeedFlags& f) {
   if (!f.corpus.empty()) {
     for (size_t i = 0; i < f.unknown; ++i) {
       for (ocsp::HashAlg alg : status::kPrecomputedAlgs) {
-        if (!corpus.Add(ocsp::CertStatus::kUnknown, RequestFor(issuer, SerialAt("5A5A", i), alg))) return 1;
+        if (!corpus.Add(ocsp::CertStatus::kUnknown, RequestFor(issuer, SerialAt("5A5A", i), alg)))
+          return 1;
       }
     }
     if (Result<void> r = corpus.Close(); !r) {
@@ -201,13 +206,15 @@ int RunSeed(const SeedFlags& f) {
       return 1;
     }
   }
-  double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  double total_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   // One line of JSON for compare.sh.
-  std::printf("{\"records\": %zu, \"responses\": %llu, \"response_bytes\": %llu, \"sign_s\": %.3f, "
-              "\"apply_s\": %.3f, \"total_s\": %.3f, \"corpus_requests\": %zu, \"corpus_skipped\": %llu}\n",
-              f.count, static_cast<unsigned long long>(responses),
-              static_cast<unsigned long long>(response_bytes), sign_s, apply_s, total_s, corpus.count(),
-              static_cast<unsigned long long>(skipped));
+  std::printf(
+      "{\"records\": %zu, \"responses\": %llu, \"response_bytes\": %llu, \"sign_s\": %.3f, "
+      "\"apply_s\": %.3f, \"total_s\": %.3f, \"corpus_requests\": %zu, \"corpus_skipped\": %llu}\n",
+      f.count, static_cast<unsigned long long>(responses),
+      static_cast<unsigned long long>(response_bytes), sign_s, apply_s, total_s, corpus.count(),
+      static_cast<unsigned long long>(skipped));
   std::fprintf(stderr, "\n");
   return (index.is_open() && !index) || (cfssl.is_open() && !cfssl) ? 1 : 0;
 }
@@ -221,15 +228,21 @@ void AddSeedCommand(CLI::App& app, int* exit_code) {
       "Write N synthetic records of one CA through StatusPublisher into the store, and the same "
       "signed responses for nginx (files), openssl ocsp (index.txt) and cfssl (responses file).");
   cmd->group("");  // hidden: a tool for compare.sh, not for users
-  cmd->add_option("--config", f->config, "Keyward TOML ([store], [[ca]] with its OCSP signer)")->required();
+  cmd->add_option("--config", f->config, "Keyward TOML ([store], [[ca]] with its OCSP signer)")
+      ->required();
   cmd->add_option("--ca", f->ca, "the [[ca]] name")->required();
   cmd->add_option("--count", f->count, "records")->capture_default_str();
-  cmd->add_option("--revoked-fraction", f->revoked_fraction, "share revoked (keyCompromise)")->capture_default_str();
-  cmd->add_option("--serial-prefix", f->serial_prefix, "hex prefix of the 16-octet serials")->capture_default_str();
+  cmd->add_option("--revoked-fraction", f->revoked_fraction, "share revoked (keyCompromise)")
+      ->capture_default_str();
+  cmd->add_option("--serial-prefix", f->serial_prefix, "hex prefix of the 16-octet serials")
+      ->capture_default_str();
   cmd->add_option("--corpus", f->corpus, "corpus file to write");
-  cmd->add_option("--corpus-max", f->corpus_max, "sample about this many records into the corpus (0: all)");
-  cmd->add_option("--unknown", f->unknown, "never-issued serials added to the corpus as unknown")->capture_default_str();
-  cmd->add_option("--nginx-root", f->nginx_root, "directory for nginx's static responses (corpus records)");
+  cmd->add_option("--corpus-max", f->corpus_max,
+                  "sample about this many records into the corpus (0: all)");
+  cmd->add_option("--unknown", f->unknown, "never-issued serials added to the corpus as unknown")
+      ->capture_default_str();
+  cmd->add_option("--nginx-root", f->nginx_root,
+                  "directory for nginx's static responses (corpus records)");
   cmd->add_option("--index", f->index, "openssl index.txt to write");
   cmd->add_option("--cfssl", f->cfssl, "cfssl -responses file to write (SHA-1 CertIDs)");
   cmd->add_option("--threads", f->threads, "signing threads")->capture_default_str();
