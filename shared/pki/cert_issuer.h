@@ -16,10 +16,10 @@ struct IssueProfile {
   int64_t days = 365;
   int64_t backdate_s = 300;
   // Subject: copied from the CSR unless `subject` is set ("CN=x,O=y").
-  std::string subject;
-  bool copy_csr_sans = true;           // copy the CSR's subjectAltName
-  std::vector<std::string> extra_uri_sans;  // e.g. "urn:device:1234"
-  std::vector<std::string> extra_dns_sans;
+  std::string subject{};
+  bool copy_csr_sans = true;                  // copy the CSR's subjectAltName
+  std::vector<std::string> extra_uri_sans{};  // e.g. "urn:device:1234"
+  std::vector<std::string> extra_dns_sans{};
   std::vector<std::string> ekus{"clientAuth"};  // clientAuth, serverAuth, ...
 };
 

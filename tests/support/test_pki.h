@@ -30,13 +30,15 @@ namespace keyward::test {
 
 class TestPki {
  public:
+  // Every member has an initializer, so designated initializers
+  // (Options{.key_type = "rsa-2048"}) compile without warnings.
   struct Options {
     std::string name = "test";                        // [[ca]] name
     std::string key_type = "ec-p256";                 // the CA key (rsa-2048, ...)
     std::string signer_key_type = "ec-p256";          // the delegated OCSP signer key
     bool delegated_signer = true;                     // false: the CA signs its own responses
     bool ra = true;                                   // make the RSA RA (SCEP) pair
-    std::string device_id;                            // [[ca]] device_id rule, "" for none
+    std::string device_id{};                          // [[ca]] device_id rule, "" for none
     std::string ocsp_url = "http://127.0.0.1:8080/";  // AIA in leaves; "" for none
   };
 
@@ -50,12 +52,12 @@ class TestPki {
   };
 
   struct LeafOptions {
-    std::string cn;                     // CSR subject CN; default: the file stem
-    std::string key_type = "ec-p256";   // the leaf's own key
-    std::vector<std::string> dns_sans;  // requested in the CSR
-    std::vector<std::string> uri_sans;  // requested in the CSR
-    pki::IssueProfile profile;          // passed to Issue as is
-    int64_t now = 0;                    // 0: the current time
+    std::string cn{};                     // CSR subject CN; default: the file stem
+    std::string key_type = "ec-p256";     // the leaf's own key
+    std::vector<std::string> dns_sans{};  // requested in the CSR
+    std::vector<std::string> uri_sans{};  // requested in the CSR
+    pki::IssueProfile profile{};          // passed to Issue as is
+    int64_t now = 0;                      // 0: the current time
   };
 
   TestPki();
