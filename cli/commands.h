@@ -20,5 +20,7 @@ void AddRevokeCommand(CLI::App& app);    // revoke
 void AddStatusCommand(CLI::App& app);    // status
 void AddChallengeCommands(CLI::App& app);  // challenge create (SCEP one-time challenges)
 void AddPendingCommands(CLI::App& app);    // pending list|approve|reject (SCEP manual approval)
+void AddDeviceCommands(CLI::App& app);     // device status|list (directory state per device)
+void AddDirectoryCommands(CLI::App& app);  // directory confirm|status (held syncs)
 
 }  // namespace keyward::cli

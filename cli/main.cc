@@ -15,6 +15,10 @@ int main(int argc, char** argv) {
   keyward::cli::AddIssueCommand(app);
   keyward::cli::AddRevokeCommand(app);
   keyward::cli::AddStatusCommand(app);
+  keyward::cli::AddDeviceCommands(app);
+  keyward::cli::AddDirectoryCommands(app);
+  keyward::cli::AddChallengeCommands(app);
+  keyward::cli::AddPendingCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -6,9 +6,12 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <thread>
 
+#include "poller/directory_endpoint.h"
+#include "poller/directory_pass.h"
 #include "poller/poller.h"
 #include "shared/config/config.h"
 #include "shared/pki/ca_material.h"
@@ -22,10 +25,12 @@ std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
 
 // SleepUnlessStopped sleeps up to `seconds`, waking early on SIGINT/SIGTERM.
-void SleepUnlessStopped(int seconds) {
+// `tick` runs every 50 ms meanwhile (webhook events, directory intervals).
+void SleepUnlessStopped(int seconds, const std::function<void()>& tick = {}) {
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   while (!g_stop.load() && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (tick) tick();
   }
 }
 
@@ -79,6 +84,21 @@ int main(int argc, char** argv) {
   if (!store) return 0;
   status::StatusPublisher publisher(*store, cas, cfg.ocsp);
   poller::Poller poller(cfg, *store, publisher);
+  poller::DirectoryPass directories(cfg, poller, publisher);
+  if (Result<void> ok = directories.Start(); !ok) {
+    std::cerr << "keyward-poller: " << ok.error() << "\n";
+    return 2;
+  }
+  poller::DirectoryEndpoint endpoint(cfg, directories);
+  if (Result<void> ok = endpoint.Start(); !ok) {
+    std::cerr << "keyward-poller: " << ok.error() << "\n";
+    return 2;
+  }
+  auto now = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  auto tick = [&] {
+    directories.DrainEvents(now());
+    directories.RunDue(now());
+  };
   spdlog::info("poller: {} CA(s), interval {} s, validity {} s, re-sign at {:.0f}%",
                cfg.cas.size(), cfg.poller.interval_s, cfg.ocsp.validity_s,
                cfg.ocsp.resign_fraction * 100);
@@ -95,8 +115,12 @@ int main(int argc, char** argv) {
                      stats->records, stats->source_changes, stats->refreshed, stats->source_errors);
       }
     }
+    // The poller's first pass has loaded every record: directories may now
+    // reconcile against it.
+    directories.RunDue(now());
     if (once) break;
-    SleepUnlessStopped(cfg.poller.interval_s);
+    SleepUnlessStopped(cfg.poller.interval_s, tick);
   }
+  endpoint.Stop();
   return exit_code;
 }

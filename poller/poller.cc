@@ -23,11 +23,28 @@ Poller::Poller(const config::Config& cfg, store::StoreWriter& store,
 
 void Poller::Remember(const store::CertRecord& r) {
   Known& k = known_[r.ca][r.serial_hex];
+  if (!r.device_id.empty() && k.device_id != r.device_id) {
+    // A certificate's device never changes once issued; a first sighting
+    // (or a record rewritten with another ID) joins the index.
+    if (!k.device_id.empty()) {
+      auto& old = by_device_[k.device_id];
+      std::erase_if(old, [&](const CertRef& c) { return c.ca == r.ca && c.serial_hex == r.serial_hex; });
+    }
+    by_device_[r.device_id].push_back({r.ca, r.serial_hex});
+    k.device_id = r.device_id;
+  }
   k.status = r.status;
   k.reason = r.reason;
   k.revoked_at = r.revoked_at;
   k.updated_at = r.updated_at;
   k.source = r.source;
+}
+
+const Poller::Known* Poller::Find(const std::string& ca, const std::string& serial_hex) const {
+  auto c = known_.find(ca);
+  if (c == known_.end()) return nullptr;
+  auto it = c->second.find(serial_hex);
+  return it == c->second.end() ? nullptr : &it->second;
 }
 
 Result<void> Poller::LoadAll() {
@@ -38,6 +55,7 @@ Result<void> Poller::LoadAll() {
   Result<std::vector<store::CertRecord>> all = store_.ListRecords("");
   if (!all) return Fail(all.error());
   known_.clear();
+  by_device_.clear();
   for (const store::CertRecord& r : *all) Remember(r);
   generation_ = *gen;
   loaded_ = true;
@@ -94,6 +112,12 @@ size_t Poller::ApplyIndex(const config::CaConfig& ca, int64_t now, PassStats* st
       // An admin revocation (`keyward revoke`) is sticky: the CA's database
       // does not undo it.
       if (k.source == store::Source::kKeyward && k.status == ocsp::CertStatus::kRevoked) continue;
+      // A device directory's hold or revocation stands until the directory
+      // itself releases it; the index still revokes a good certificate.
+      if (k.source == store::Source::kDirectory && k.status == ocsp::CertStatus::kRevoked &&
+          e.status != ocsp::CertStatus::kRevoked) {
+        continue;
+      }
       bool same = k.status == e.status &&
                   (e.status != ocsp::CertStatus::kRevoked ||
                    (k.reason == e.reason && k.revoked_at == e.revoked_at));

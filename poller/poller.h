@@ -5,6 +5,8 @@
 //  2. reads each CA's status source (an OpenSSL index.txt) and publishes every
 //     certificate whose status there differs from the store;
 //  3. re-signs every response that has passed resign_fraction of its validity.
+// Device directories ([[directory]]) are a further pass, DirectoryPass, which
+// uses this poller's view of the records (poller/directory_pass.h).
 // Publishing goes through status::StatusPublisher, which writes and announces
 // the change atomically. Blocking calls only: the poller runs no event loop.
 #include <cstdint>
@@ -37,7 +39,6 @@ class Poller {
   // RunPass does one pass at time `now` (injected so tests control age).
   Result<PassStats> RunPass(int64_t now);
 
- private:
   // What the poller remembers of each record, enough to decide without
   // reading the store again.
   struct Known {
@@ -46,7 +47,26 @@ class Poller {
     int64_t revoked_at = 0;
     int64_t updated_at = 0;
     store::Source source = store::Source::kKeyward;
+    std::string device_id;
   };
+  struct CertRef {
+    std::string ca;
+    std::string serial_hex;
+  };
+
+  // For the directory pass (poller/directory_pass.h), on the poller's thread:
+  // Sync brings what the poller knows up to date with the store's change
+  // log; Find is the known state of one certificate (null when unknown);
+  // Remember records a record just published; by_device lists, per device
+  // ID, every certificate whose record names it.
+  Result<void> Sync() { return loaded_ ? FollowChangeLog() : LoadAll(); }
+  const Known* Find(const std::string& ca, const std::string& serial_hex) const;
+  void Remember(const store::CertRecord& r);
+  const std::unordered_map<std::string, std::vector<CertRef>>& by_device() const {
+    return by_device_;
+  }
+
+ private:
   struct IndexFileState {
     int64_t mtime_ns = -1;
     int64_t size = -1;
@@ -54,7 +74,6 @@ class Poller {
 
   Result<void> LoadAll();
   Result<void> FollowChangeLog();
-  void Remember(const store::CertRecord& r);
   size_t ApplyIndex(const config::CaConfig& ca, int64_t now, PassStats* stats);
   Result<size_t> RefreshAged(int64_t now);
 
@@ -65,6 +84,7 @@ class Poller {
   uint64_t generation_ = 0;
   std::map<std::string, std::unordered_map<std::string, Known>> known_;  // ca -> serial -> state
   std::map<std::string, IndexFileState> index_files_;
+  std::unordered_map<std::string, std::vector<CertRef>> by_device_;  // device ID -> certificates
 };
 
 }  // namespace keyward::poller

@@ -146,6 +146,12 @@ void LoadDirectory(const Reader& r, const toml::table& t, DirectoryConfig* d) {
   r.GetPath(t, "client_secret_file", &d->client_secret_file);
   r.Get(t, "token_url", &d->token_url);
   r.Get(t, "max_disable_fraction", &d->max_disable_fraction);
+  r.Get(t, "safety_floor", &d->safety_floor);
+  r.Get(t, "unlisted", &d->unlisted);
+  r.Get(t, "id_field", &d->id_field);
+  r.Get(t, "replay_window_s", &d->replay_window_s);
+  r.Get(t, "timeout_ms", &d->timeout_ms);
+  r.Get(t, "scope", &d->scope);
   static const char* kKinds[] = {"http-json", "webhook", "entra", "intune", "jamf"};
   bool known = false;
   for (const char* k : kKinds) known = known || d->kind == k;
@@ -154,6 +160,20 @@ void LoadDirectory(const Reader& r, const toml::table& t, DirectoryConfig* d) {
     r.Fail(t, "[[directory]] '" + d->name +
                   "': kind must be http-json, webhook, entra, intune or jamf");
   }
+  if (d->unlisted != "keep" && d->unlisted != "hold" && d->unlisted != "revoke") {
+    r.Fail(t, "[[directory]] '" + d->name + "': unlisted must be keep, hold or revoke");
+  }
+  if (d->max_disable_fraction < 0 || d->max_disable_fraction > 1) {
+    r.Fail(t, "[[directory]] '" + d->name + "': max_disable_fraction must be between 0 and 1");
+  }
+  if (d->interval_s < 1) r.Fail(t, "[[directory]] '" + d->name + "': interval_s must be at least 1");
+  if (d->kind == "webhook" && (d->listen.empty() || d->secret_file.empty())) {
+    r.Fail(t, "[[directory]] '" + d->name + "': kind = \"webhook\" needs listen and secret_file");
+  }
+  if (d->kind != "webhook" && d->url.empty() && d->kind != "entra" && d->kind != "intune") {
+    r.Fail(t, "[[directory]] '" + d->name + "' needs url");
+  }
+  if (!d->listen.empty()) ParseListen(d->listen);
 }
 
 std::string ReadSecretFile(const std::string& path) {
@@ -368,8 +388,29 @@ Config Load(const std::string& path) {
       if (t == nullptr) r.Fail(item, "use [[directory]] tables");
       DirectoryConfig d;
       LoadDirectory(r, *t, &d);
+      for (const DirectoryConfig& other : cfg.directories) {
+        if (other.name == d.name) r.Fail(*t, "duplicate [[directory]] name '" + d.name + "'");
+      }
+      for (const std::string& ca : d.cas) {
+        if (cfg.FindCa(ca) == nullptr) {
+          r.Fail(*t, "[[directory]] '" + d.name + "': cas names '" + ca + "', not a [[ca]]");
+        }
+      }
+      if (!d.secret_file.empty()) d.secret = ReadSecretFile(d.secret_file);
       cfg.directories.push_back(std::move(d));
     }
+  }
+  if (const toml::table* t = Table(root, "intune")) {
+    IntuneConfig& c = cfg.intune;
+    r.Get(*t, "tenant_id", &c.tenant_id);
+    r.Get(*t, "client_id", &c.client_id);
+    r.GetPath(*t, "client_secret_file", &c.client_secret_file);
+    r.Get(*t, "token_url", &c.token_url);
+    r.Get(*t, "scope", &c.scope);
+    r.Get(*t, "validation_url", &c.validation_url);
+    r.Get(*t, "api_version", &c.api_version);
+    r.Get(*t, "timeout_ms", &c.timeout_ms);
+    if (!c.client_secret_file.empty()) c.client_secret = ReadSecretFile(c.client_secret_file);
   }
   if (const toml::table* t = Table(root, "log")) r.Get(*t, "level", &cfg.log_level);
   return cfg;

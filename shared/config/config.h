@@ -128,6 +128,32 @@ struct DirectoryConfig {
   std::string listen;
   std::string tenant_id, client_id, client_secret_file, token_url;
   double max_disable_fraction = 0.1;
+  // A sync that disables or deletes no more than this many devices is never
+  // held, whatever the fraction (small fleets, single events).
+  int safety_floor = 10;
+  // What a certificate whose device the directory does not list gets:
+  // "keep" (leave as is), "hold" (certificateHold) or "revoke"
+  // (cessationOfOperation).
+  std::string unlisted = "keep";
+  std::string id_field;           // which source field is the device ID ("" = kind's default)
+  int replay_window_s = 300;      // webhook: |now - timestamp| allowed
+  int timeout_ms = 10'000;        // per HTTP call to the directory
+  std::string scope;              // OAuth scope ("" = kind's default)
+  std::string secret;             // read from secret_file at load
+};
+
+// IntuneConfig ([intune]): Entra app credentials and the endpoint of the
+// Intune SCEP validation API, for the issuer's "intune" challenge mode.
+struct IntuneConfig {
+  std::string tenant_id;
+  std::string client_id;
+  std::string client_secret_file;
+  std::string client_secret;  // read from client_secret_file at load
+  std::string token_url;       // "" = https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token
+  std::string scope = "https://api.manage.microsoft.com//.default";
+  std::string validation_url;  // ScepRequestValidationFEService base URL
+  std::string api_version = "2018-02-20";
+  int timeout_ms = 10'000;
 };
 
 struct Config {
@@ -140,6 +166,7 @@ struct Config {
   IssuerConfig issuer;
   PollerConfig poller;
   std::vector<DirectoryConfig> directories;
+  IntuneConfig intune;
   std::string log_level = "info";
 
   const CaConfig* FindCa(const std::string& name) const;
