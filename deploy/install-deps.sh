@@ -12,7 +12,7 @@ build=(build-essential cmake ninja-build pkg-config git libssl-dev libuv1-dev no
   libxxhash-dev libhiredis-dev libtomlplusplus-dev libcli11-dev libcurl4-openssl-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev)
 test=(clang libclang-rt-14-dev gnutls-bin scep certmonger freeradius eapoltest xxd
-  iproute2 procps clang-format)
+  iproute2 procps clang-format python3)
 
 want=("${runtime[@]}")
 case "$profile" in
