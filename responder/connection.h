@@ -72,6 +72,7 @@ class Connection : public RequestSink {
   Worker& worker() { return worker_; }
   std::vector<uint8_t>& out() { return fill_; }
   PendingAnswer& pending() { return pending_; }
+  const PendingAnswer& pending() const { return pending_; }
   bool awaiting_answer() const { return awaiting_answer_; }
   // AnswerReady: the asynchronous answer has been appended to out().
   void AnswerReady();

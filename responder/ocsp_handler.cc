@@ -49,7 +49,7 @@ std::string_view PathOf(std::string_view target) {
 OcspHandler::OcspHandler(Worker& worker) : worker_(worker) {}
 
 ReplyHead OcspHandler::Head(const Connection& conn) {
-  const PendingAnswer& p = const_cast<Connection&>(conn).pending();
+  const PendingAnswer& p = conn.pending();
   ReplyHead head;
   head.http_minor = p.http_minor;
   head.keep_alive = p.keep_alive;

@@ -45,6 +45,16 @@ bool ParseU64(std::string_view s, uint64_t* out) {
   return res.ec == std::errc() && res.ptr == s.data() + s.size();
 }
 
+// RunId picks "run_id:<hex>" out of INFO server; "" if absent.
+std::string RunId(std::string_view info) {
+  constexpr std::string_view kField = "run_id:";
+  size_t at = info.find(kField);
+  if (at == std::string_view::npos) return {};
+  size_t start = at + kField.size();
+  size_t end = info.find_first_of("\r\n", start);
+  return std::string(info.substr(start, end == std::string_view::npos ? end : end - start));
+}
+
 void* Tag(uint64_t id) { return reinterpret_cast<void*>(static_cast<uintptr_t>(id)); }
 uint64_t Untag(void* p) { return reinterpret_cast<uintptr_t>(p); }
 
@@ -163,12 +173,15 @@ void Subscriber::MaybeSync() {
   size_t oldest_len[] = {6, log_key.size(), 1, 1, 10};
   const char* tail[] = {"ZRANGEBYSCORE", log_key.c_str(), min.c_str(), "+inf"};
   size_t tail_len[] = {13, log_key.size(), min.size(), 4};
+  const char* info[] = {"INFO", "server"};
+  size_t info_len[] = {4, 6};
   const char* exec[] = {"EXEC"};
   size_t exec_len[] = {4};
   bool ok = cmd_->Command(nullptr, nullptr, 1, multi, multi_len) &&
             cmd_->Command(nullptr, nullptr, 2, get, get_len) &&
             cmd_->Command(nullptr, nullptr, 5, oldest, oldest_len) &&
             cmd_->Command(nullptr, nullptr, 4, tail, tail_len) &&
+            cmd_->Command(nullptr, nullptr, 2, info, info_len) &&
             cmd_->Command(OnSyncReply, Tag(id), 1, exec, exec_len);
   if (!ok) {
     spdlog::warn("resync: could not queue commands");
@@ -180,7 +193,7 @@ void Subscriber::OnSyncReply(redisAsyncContext* c, void* r, void* privdata) {
   Subscriber* self = Owner(c);
   if (self == nullptr || Untag(privdata) != self->sync_id_) return;
   redisReply* reply = static_cast<redisReply*>(r);
-  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
     spdlog::warn("resync: unexpected reply");
     self->syncing_ = false;
     return;  // the reconnect starts over
@@ -196,7 +209,9 @@ void Subscriber::HandleSync(redisReply* exec) {
     return;
   }
   target_gen_ = gen;
+  std::string run_id = RunId(Str(exec->element[3]));
   if (!synced_once_) {
+    run_id_ = run_id;
     spdlog::info("warming the cache at generation {}", gen);
     StartWarm();
     return;
@@ -206,13 +221,24 @@ void Subscriber::HandleSync(redisReply* exec) {
   uint64_t oldest_gen = 0;
   if (!log_empty) (void)ParseU64(Str(oldest->element[1]), &oldest_gen);
   ctx_.metrics.resyncs.fetch_add(1, std::memory_order_relaxed);
-  if (store::ChangeLogTruncated(last_gen_, gen, log_empty, oldest_gen)) {
-    // Too much was missed (or Redis came back empty): nothing cached can be
-    // vouched for. Reload it all.
-    spdlog::warn("change log does not reach generation {} (now {}): reloading", last_gen_, gen);
+  // A different Redis process (restarted, failed over) may hold a data set
+  // whose generation merely caught up with ours: equal numbers, different
+  // history. Only a replay against the same server is sound.
+  bool same_server = run_id == run_id_;
+  bool truncated = store::ChangeLogTruncated(last_gen_, gen, log_empty, oldest_gen);
+  if (!same_server || truncated) {
+    // Too much was missed, or this is another data set: nothing cached can
+    // be vouched for. Reload it all.
+    if (!same_server) {
+      spdlog::warn("redis server changed (run_id {}, generation {} -> {}): reloading", run_id,
+                   last_gen_, gen);
+    } else {
+      spdlog::warn("change log does not reach generation {} (now {}): reloading", last_gen_, gen);
+    }
     ctx_.metrics.full_reloads.fetch_add(1, std::memory_order_relaxed);
     ctx_.cache.InvalidateAll();
     last_gen_ = 0;
+    run_id_ = run_id;
     StartWarm();
     return;
   }

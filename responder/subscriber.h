@@ -72,10 +72,12 @@ class Subscriber : public AsyncRedis::Listener {
   bool subscribed_ = false;
   bool syncing_ = false;
   bool synced_once_ = false;
-  uint64_t sync_id_ = 0;          // bumped on every (re)start of a sync
-  uint64_t last_gen_ = 0;         // every change up to this one is applied
-  uint64_t target_gen_ = 0;       // generation read at the start of the sync
-  uint64_t pending_max_gen_ = 0;  // newest message seen while not yet in sync
+  uint64_t sync_id_ = 0;     // bumped on every (re)start of a sync
+  uint64_t last_gen_ = 0;    // every change up to this one is applied
+  uint64_t target_gen_ = 0;  // generation read at the start of the sync
+  uint64_t pending_max_gen_ = 0;
+  std::string run_id_;  // the Redis server (INFO run_id) the cache follows  // newest message seen
+                        // while not yet in sync
   // Warm-up progress.
   bool scan_done_ = false;
   int batches_in_flight_ = 0;

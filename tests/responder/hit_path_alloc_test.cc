@@ -26,7 +26,11 @@
 #endif
 
 #ifdef KEYWARD_HAVE_ASAN
-#include <sanitizer/allocator_interface.h>
+// From <sanitizer/allocator_interface.h>, which GCC does not install; the
+// function is in both GCC's and clang's sanitizer runtimes.
+extern "C" int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void*,
+                                                                             size_t),
+                                                         void (*free_hook)(const volatile void*));
 #endif
 
 namespace keyward::responder {
@@ -58,7 +62,7 @@ TEST(HitPathAllocTest, CachedAnswersAllocateNothing) {
   Result<std::unique_ptr<store::StoreWriter> > store = store::ConnectRedis(redis.store_config());
   ASSERT_TRUE(store);
   std::vector<pki::CaMaterial> pub_cas;
-  pub_cas.push_back(std::move(*pki::LoadCa(pki.config(), pki::KeyUse::kOcspOnly)));
+  pub_cas.push_back(pki::LoadCa(pki.config(), pki::KeyUse::kOcspOnly).value());
   config::OcspConfig ocsp;
   status::StatusPublisher publisher(**store, pub_cas, ocsp);
   ASSERT_TRUE(publisher.Publish(leaf->record, std::time(nullptr)));
@@ -68,7 +72,7 @@ TEST(HitPathAllocTest, CachedAnswersAllocateNothing) {
   cfg.responder.listen = {"127.0.0.1:0"};
   cfg.responder.workers = 1;
   std::vector<pki::CaMaterial> cas;
-  cas.push_back(std::move(*pki::LoadCa(pki.config(), pki::KeyUse::kOcspOnly)));
+  cas.push_back(pki::LoadCa(pki.config(), pki::KeyUse::kOcspOnly).value());
   ResponderOptions options;
   options.live_signing = false;
   Responder responder(cfg, std::move(cas), options);

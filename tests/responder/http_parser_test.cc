@@ -124,7 +124,7 @@ TEST(HttpParserTest, Limits) {
        "GET / HTTP/1.1\r\n" +
            [] {
              std::string h;
-             for (int i = 0; i < 20; ++i) h += "X: y\r\n";
+             for (int i = 0; i < 40; ++i) h += "X: y\r\n";
              return h;
            }() +
            "\r\n",

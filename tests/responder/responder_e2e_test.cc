@@ -19,6 +19,12 @@
 namespace keyward::responder {
 namespace {
 
+test::TestPki::Options ForeignOptions() {
+  test::TestPki::Options o;
+  o.name = "foreign";
+  return o;
+}
+
 using testing::Exchange;
 using testing::OcspRequest;
 using testing::ParseOcsp;
@@ -117,7 +123,7 @@ class ResponderE2eTest : public ::testing::Test {
   config::OcspConfig ocsp_;
   test::RedisServer redis_;
   test::TestPki pki_;
-  test::TestPki foreign_{test::TestPki::Options{.name = "foreign"}};
+  test::TestPki foreign_{ForeignOptions()};
   std::unique_ptr<store::StoreWriter> store_;
   std::vector<pki::CaMaterial> publisher_cas_;
   std::unique_ptr<status::StatusPublisher> publisher_;

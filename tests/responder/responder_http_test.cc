@@ -20,6 +20,12 @@
 namespace keyward::responder {
 namespace {
 
+test::TestPki::Options ForeignOptions() {
+  test::TestPki::Options o;
+  o.name = "foreign";
+  return o;
+}
+
 using testing::Client;
 using testing::Exchange;
 using testing::Get;
@@ -100,7 +106,7 @@ class ResponderHttpTest : public ::testing::Test {
   }
 
   test::TestPki pki_;
-  test::TestPki foreign_{test::TestPki::Options{.name = "foreign"}};
+  test::TestPki foreign_{ForeignOptions()};
   test::TestPki::Leaf leaf_;
   test::TestPki::Leaf foreign_leaf_;
   std::unique_ptr<Responder> responder_;
