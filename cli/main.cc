@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   keyward::cli::AddStatusCommand(app);
   keyward::cli::AddDeviceCommands(app);
   keyward::cli::AddDirectoryCommands(app);
+  keyward::cli::AddChallengeCommands(app);
+  keyward::cli::AddPendingCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,12 +15,15 @@ std::string CapsText(LegacyClients legacy, bool next_ca_cert) {
 
 bool LoadLegacyProvider() {
   // Loading "legacy" explicitly disables the implicit default provider, so
-  // both are loaded. Providers stay loaded for the life of the process.
+  // both are loaded. The handles stay loaded for the life of the process and
+  // are kept here so that they stay reachable.
+  static OSSL_PROVIDER* default_provider = nullptr;
+  static OSSL_PROVIDER* legacy_provider = nullptr;
   static const bool loaded = [] {
-    OSSL_PROVIDER* def = OSSL_PROVIDER_load(nullptr, "default");
-    OSSL_PROVIDER* legacy = OSSL_PROVIDER_load(nullptr, "legacy");
+    default_provider = OSSL_PROVIDER_load(nullptr, "default");
+    legacy_provider = OSSL_PROVIDER_load(nullptr, "legacy");
     openssl::DrainErrors();
-    return def != nullptr && legacy != nullptr;
+    return default_provider != nullptr && legacy_provider != nullptr;
   }();
   return loaded;
 }

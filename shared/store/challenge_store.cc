@@ -107,6 +107,8 @@ Result<void> ChallengeStore::PutPending(const PendingRequest& p, int64_t ttl_s) 
   std::string key = prefix_ + "scep:pending:" + p.id;
   std::string at = std::to_string(p.requested_at);
   std::string ttl = std::to_string(ttl_s);
+  std::string set = prefix_ + "scep:pending";
+  // RedisArgs borrow: every word must outlive the pipeline call.
   std::vector<RedisArgs> cmds = {
       {"HSET",
        key,
@@ -129,7 +131,7 @@ Result<void> ChallengeStore::PutPending(const PendingRequest& p, int64_t ttl_s) 
        "serial",
        p.serial_hex},
       {"EXPIRE", key, ttl},
-      {"SADD", prefix_ + "scep:pending", p.id},
+      {"SADD", set, p.id},
   };
   Result<std::vector<RedisReplyPtr>> r = conn_.Pipeline(cmds);
   if (!r) return Fail(r.error());
