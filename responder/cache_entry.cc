@@ -59,6 +59,16 @@ uint64_t HashCertificate(uint16_t ca, der::Bytes canonical_serial) {
   return XXH3_64bits(buf, 2 + n);
 }
 
+std::optional<store::StoredResponse> DecodeBlobHeader(std::string_view blob) {
+  if (blob.size() <= store::kResponseBlobHeader) return std::nullopt;
+  return store::DecodeResponseBlob(blob.substr(0, store::kResponseBlobHeader));
+}
+
+std::string_view BlobDer(std::string_view blob) {
+  return blob.size() <= store::kResponseBlobHeader ? std::string_view()
+                                                   : blob.substr(store::kResponseBlobHeader);
+}
+
 static_assert(std::is_trivially_destructible_v<CacheEntry>, "entries are freed as raw storage");
 
 void EntryFree::operator()(CacheEntry* e) const {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "responder/http_date.h"
@@ -53,6 +54,13 @@ uint64_t HashKey(const CacheKey& key);
 // HashCertificate: XXH3-64 of (ca, serial) only, the same for every hash
 // algorithm variant; used to mark invalidations.
 uint64_t HashCertificate(uint16_t ca, der::Bytes canonical_serial);
+
+// DecodeBlobHeader reads a store response blob's fixed header only (status,
+// reason, times; `der` left empty), so an entry can copy the DER straight
+// from the Redis reply instead of through a std::string. nullopt as
+// store::DecodeResponseBlob. BlobDer is the DER part of the same blob.
+std::optional<store::StoredResponse> DecodeBlobHeader(std::string_view blob);
+std::string_view BlobDer(std::string_view blob);
 
 enum class EntryKind : uint8_t {
   kPrecomputed = 0,  // a StoredResponse from Redis

@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "keyward-responder: %s\n", e.what());
     return 2;
   }
-  std::string level = log_level.empty() ? cfg.log_level : log_level;
+  std::string level = !log_level.empty() ? log_level : cfg.log_level;
+  if (level.empty()) level = "info";
   spdlog::level::level_enum lvl = spdlog::level::from_str(level);
   if (lvl == spdlog::level::off && level != "off") {
     std::fprintf(stderr, "keyward-responder: unknown log level '%s'\n", level.c_str());

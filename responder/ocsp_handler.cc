@@ -228,7 +228,7 @@ void OcspHandler::FetchDone(Connection& conn, void* r) {
     return;
   }
   std::optional<store::StoredResponse> stored =
-      store::DecodeResponseBlob(std::string_view(reply->str, reply->len));
+      DecodeBlobHeader(std::string_view(reply->str, reply->len));
   if (!stored) {
     SendError(conn, ocsp::ResponseStatus::kInternalError);
     conn.AnswerReady();
@@ -241,7 +241,9 @@ void OcspHandler::FetchDone(Connection& conn, void* r) {
     if (SubmitLive(conn, {}, false) == Handled::kDone) conn.AnswerReady();
     return;
   }
-  EntryPtr entry = CacheEntry::Create(p.key, *stored, EntryKind::kPrecomputed, stored->next_update);
+  EntryPtr entry =
+      CacheEntry::Create(p.key, *stored, BlobDer(std::string_view(reply->str, reply->len)),
+                         EntryKind::kPrecomputed, stored->next_update);
   bool inserted = ctx.cache.Insert(std::move(entry), p.epoch);
   if (inserted && ServeFromCache(conn, false)) {
     conn.AnswerReady();

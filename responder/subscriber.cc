@@ -162,7 +162,9 @@ void Subscriber::MaybeSync() {
   uint64_t id = ++sync_id_;
   std::string gen_key = ctx_.keys.Generation();
   std::string log_key = ctx_.keys.ChangeLog();
-  std::string min = "(" + std::to_string(last_gen_);
+  // Built by append: GCC 12 warns falsely (-Wrestrict) on "(" + to_string().
+  std::string min = "(";
+  min.append(std::to_string(last_gen_));
   // One MULTI/EXEC, so the counter and the log are read at one instant (the
   // same reading as store::StoreReader::Changes).
   const char* multi[] = {"MULTI"};
@@ -352,9 +354,10 @@ void Subscriber::InsertReplies(const std::vector<CacheKey>& keys, redisReply* re
     const redisReply* v = reply->element[i];
     if (v->type != REDIS_REPLY_STRING) continue;
     std::optional<store::StoredResponse> stored =
-        store::DecodeResponseBlob(std::string_view(v->str, v->len));
+        DecodeBlobHeader(std::string_view(v->str, v->len));
     if (!stored || stored->next_update <= now) continue;
-    EntryPtr e = CacheEntry::Create(keys[i], *stored, EntryKind::kPrecomputed, stored->next_update);
+    EntryPtr e = CacheEntry::Create(keys[i], *stored, BlobDer(std::string_view(v->str, v->len)),
+                                    EntryKind::kPrecomputed, stored->next_update);
     if (ctx_.cache.Insert(std::move(e), epoch)) ++warm_entries_;
   }
 }
