@@ -112,14 +112,23 @@ Result<void> GraphSource::ParsePage(const std::string& body, SyncResult* out, st
       continue;
     }
     if (auto removed = item.find("@removed"); removed != item.end()) {
-      std::string id = cfg_.id_field == "id" ? object_id : object_to_device_[object_id];
+      std::string id = object_id;
+      if (cfg_.id_field != "id") {
+        auto known = object_to_device_.find(object_id);
+        id = known == object_to_device_.end() ? "" : known->second;
+      }
       if (id.empty()) continue;  // removed before we ever saw it
       std::string reason = removed->is_object() ? StringField(*removed, "reason") : "";
       out->devices.push_back(
           {id, reason == "changed" ? DeviceState::kDisabled : DeviceState::kDeleted});
       continue;
     }
+    // A delta entry carries only what changed: the device ID may be absent.
     std::string id = StringField(item, cfg_.id_field);
+    if (id.empty() && !object_id.empty()) {
+      auto known = object_to_device_.find(object_id);
+      if (known != object_to_device_.end()) id = known->second;
+    }
     if (id.empty()) continue;
     if (!object_id.empty()) object_to_device_[object_id] = id;
     // A delta entry lists only the properties that changed; a missing
