@@ -60,26 +60,33 @@ else
   kw_fail scep_getcacert_ra_chain "content type '$ctype'"
 fi
 
+# scep_enroll NAME CHALLENGE: scepclient in its own directory (it writes
+# csr.pem beside the key and reuses it on the next run) with a fresh RSA-2048
+# PKCS#1 key; the certificate lands in $KW_TMP/NAME/cert.pem. Output in $out.
+scep_enroll() {
+  local dir="$KW_TMP/$1"
+  mkdir -p "$dir"
+  openssl genrsa -traditional -out "$dir/key.pem" 2048 2>/dev/null
+  out="$(cd "$dir" && timeout 60 scepclient -server-url "$scep_url" -private-key key.pem \
+    -certificate cert.pem -challenge "$2" -cn "scep-$1" -keySize 2048 2>&1)" &&
+    [[ -s "$dir/cert.pem" ]]
+}
+
 # --- scepclient (micromdm) with an RSA-2048 PKCS#1 key
-openssl genrsa -traditional -out "$KW_TMP/sc.key" 2048 2>/dev/null
-if out="$(cd "$KW_TMP" && timeout 60 scepclient -server-url "$scep_url" -private-key sc.key \
-  -certificate sc.pem -challenge static-secret -cn scep-device-1 -keySize 2048 2>&1)" &&
-  [[ -s "$KW_TMP/sc.pem" ]]; then
+if scep_enroll sc static-secret; then
   kw_pass scepclient_enroll
 else
   kw_fail scepclient_enroll "$(kw_oneline "$out")"
 fi
-kw_check scepclient_cert_verifies openssl verify -CAfile "$ca" "$KW_TMP/sc.pem"
+kw_check scepclient_cert_verifies openssl verify -CAfile "$ca" "$KW_TMP/sc/cert.pem"
 
 # --- a wrong challenge is refused and nothing is issued
 before="$(redis-cli -p "$redis_port" --scan --pattern 'kw:cert:*' | wc -l)"
-openssl genrsa -traditional -out "$KW_TMP/bad.key" 2048 2>/dev/null
-if out="$(cd "$KW_TMP" && timeout 60 scepclient -server-url "$scep_url" -private-key bad.key \
-  -certificate bad.pem -challenge wrong -cn scep-bad 2>&1)"; then
+if scep_enroll bad wrong-challenge; then
   kw_fail scepclient_wrong_challenge "enrolled with a wrong challenge"
 else
   after="$(redis-cli -p "$redis_port" --scan --pattern 'kw:cert:*' | wc -l)"
-  if [[ "$before" == "$after" && ! -s "$KW_TMP/bad.pem" ]] && grep -q FAILURE <<<"$out"; then
+  if [[ "$before" == "$after" ]] && grep -q 'failInfo: badRequest' <<<"$out"; then
     kw_pass scepclient_wrong_challenge
   else
     kw_fail scepclient_wrong_challenge "records $before -> $after: $(kw_oneline "$out")"
@@ -110,7 +117,13 @@ getcert request -s -c KW -k "$cm/cm.key" -f "$cm/cm.pem" -L static-secret -N CN=
 getcert list -s -i cm1
 EOS
 if command -v dbus-run-session >/dev/null && command -v certmonger >/dev/null; then
+  # Every directory certmonger writes to is private to this run (as root it
+  # would otherwise use /var/lib/certmonger even on the session bus).
+  mkdir -p "$cm/cas" "$cm/requests" "$cm/local" "$cm/config" "$cm/tmp"
   if out="$(cd "$cm" && HOME="$cm" XDG_CONFIG_HOME="$cm/config" XDG_DATA_HOME="$cm/data" \
+    CERTMONGER_CAS_DIR="$cm/cas" CERTMONGER_REQUESTS_DIR="$cm/requests" \
+    CERTMONGER_LOCAL_CA_DIR="$cm/local" CERTMONGER_CONFIG_DIR="$cm/config" \
+    CERTMONGER_TMPDIR="$cm/tmp" CERTMONGER_SYSTEM_LOCK_FILE="$cm/lock" \
     timeout 120 dbus-run-session -- certmonger -s -n -c "bash $cm/run.sh" 2>&1)" &&
     [[ -s "$cm/cm.pem" ]] && grep -q 'status: MONITORING' <<<"$out"; then
     kw_pass certmonger_scep_enroll
@@ -124,9 +137,9 @@ fi
 
 # --- the responder knows both certificates at once, and revocation works
 ocsp_url="http://127.0.0.1:$ocsp_port/"
-for cert in "$KW_TMP/sc.pem" "$cm/cm.pem"; do
+for cert in "$KW_TMP/sc/cert.pem" "$cm/cm.pem"; do
   [[ -s "$cert" ]] || continue
-  name="$(basename "$cert" .pem)"
+  name="$(basename "$(dirname "$cert")")"
   kw_ocsp_check "ocsp_good_$name" good "$ocsp_url" "$ca" "$cert" "$ca"
   serial="$(kw_serial "$cert")"
   kw_cli out rc revoke --config "$config" --ca demo --serial "$serial" --reason keyCompromise
@@ -143,11 +156,9 @@ if curl -fsS "$scep_url?operation=GetCACaps" | grep -q AES; then
 else
   kw_fail scep_serves_without_redis "GetCACaps failed with Redis stopped"
 fi
-openssl genrsa -traditional -out "$KW_TMP/away.key" 2048 2>/dev/null
-if out="$(cd "$KW_TMP" && timeout 60 scepclient -server-url "$scep_url" -private-key away.key \
-  -certificate away.pem -challenge static-secret -cn scep-away 2>&1)"; then
+if scep_enroll away static-secret; then
   kw_fail scep_refuses_without_redis "issued with Redis stopped"
-elif grep -q FAILURE <<<"$out" && grep -q 'store unavailable' "$KW_TMP/issuer.log"; then
+elif grep -q 'failInfo' <<<"$out" && grep -q 'store unavailable' "$KW_TMP/issuer.log"; then
   kw_pass scep_refuses_without_redis
 else
   kw_fail scep_refuses_without_redis "$(kw_oneline "$out")"
