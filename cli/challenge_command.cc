@@ -21,6 +21,10 @@ struct ChallengeOptions {
 void RunCreate(const ChallengeOptions& opt) {
   config::Config cfg = LoadConfigOrThrow(opt.config);
   std::string ca = opt.ca.empty() ? cfg.issuer.ca : opt.ca;
+  // As keyward-issuer does: without [issuer] ca, the first CA with a key.
+  for (const config::CaConfig& c : cfg.cas) {
+    if (ca.empty() && c.issues()) ca = c.name;
+  }
   if (ca.empty()) throw CommandError("no CA: pass --ca or set [issuer] ca");
   CaConfigOrThrow(cfg, ca);
   if (cfg.issuer.challenge_mode != "otp") {

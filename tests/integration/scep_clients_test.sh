@@ -41,7 +41,7 @@ kw_cli out rc ca init --config "$config"
 kw_start_responder responder_pid "$config" "$ocsp_port"
 kw_start_daemon issuer_pid issuer "$KEYWARD_BIN/keyward-issuer" --config "$config"
 scep_url="http://127.0.0.1:$scep_port/scep"
-kw_wait_url "$scep_url?operation=GetCACaps" 20 "$issuer_pid" ||
+kw_wait_url "$scep_url?operation=GetCACaps" 40 "$issuer_pid" ||
   kw_die "keyward-issuer did not answer GetCACaps: $(kw_oneline "$(tail -n 5 "$KW_TMP/issuer.log")")"
 ca="$pki/demo-ca.pem"
 
@@ -147,6 +147,34 @@ for cert in "$KW_TMP/sc/cert.pem" "$cm/cm.pem"; do
   sleep 1
   kw_ocsp_check "ocsp_revoked_$name" revoked "$ocsp_url" "$ca" "$cert" "$ca"
 done
+
+# --- one-time challenges: `keyward challenge create`, used once by scepclient
+kw_free_port otp_port
+otp_config="$KW_TMP/keyward-otp.toml"
+sed -e "s/127.0.0.1:$scep_port/127.0.0.1:$otp_port/" \
+  -e 's/^challenge = "static-secret"/challenge_mode = "otp"/' "$config" >"$otp_config"
+kw_start_daemon otp_pid issuer-otp "$KEYWARD_BIN/keyward-issuer" --config "$otp_config"
+otp_url="http://127.0.0.1:$otp_port/scep"
+kw_wait_url "$otp_url?operation=GetCACaps" 40 "$otp_pid" || kw_die "otp issuer did not start"
+kw_cli otp rc challenge create --config "$otp_config" --ttl 600
+otp="$(grep -Eo '^[0-9a-f]{40}$' <<<"$otp" | head -n 1 || true)"
+if [[ "$rc" == 0 && "$otp" =~ ^[0-9a-f]{40}$ ]] &&
+  ! redis-cli -p "$redis_port" --scan --pattern 'kw:scep:otp:*' | grep -q "$otp"; then
+  kw_pass challenge_create_stored_hashed
+else
+  kw_fail challenge_create_stored_hashed "rc=$rc out=$(kw_oneline "$otp")"
+fi
+saved_url="$scep_url"
+scep_url="$otp_url"
+if scep_enroll otp1 "$otp"; then kw_pass scepclient_otp_enroll; else
+  kw_fail scepclient_otp_enroll "$(kw_oneline "$out")"
+fi
+if scep_enroll otp2 "$otp"; then kw_fail scepclient_otp_reuse_refused "second use enrolled"; else
+  kw_pass scepclient_otp_reuse_refused
+fi
+scep_url="$saved_url"
+kw_stop_pid "$otp_pid"
+kw_forget_pid "$otp_pid"
 
 # --- with Redis away: GetCACaps still served, enrollment refused
 kw_stop_pid "$redis_pid"
