@@ -31,6 +31,15 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (overrides config)");
   CLI11_PARSE(app, argc, argv);
 
+  // Block the stop signals first: every thread inherits the mask, only
+  // sigwait below sees them, and a stop during start-up is not lost.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
   config::Config cfg;
   std::vector<pki::CaMaterial> cas;
   try {
@@ -61,14 +70,6 @@ int main(int argc, char** argv) {
     }
     cas.push_back(std::move(*material));
   }
-
-  // Block the stop signals before any thread starts, so only sigwait sees them.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 
   responder::ResponderOptions options;
   options.workers = workers;
