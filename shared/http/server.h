@@ -16,7 +16,9 @@
 //
 // Threading: construct, Listen and destroy on the loop's thread; Shutdown may
 // be called from any thread. The handler is called on worker threads, several
-// at once, and must be thread-safe and must not throw.
+// at once, and must be thread-safe and must not throw. The process must
+// ignore SIGPIPE (every Keyward main does): a peer that left while its answer
+// was being prepared would otherwise kill it on the write.
 #include <uv.h>
 
 #include <atomic>
