@@ -180,7 +180,9 @@ kw_port_in_use() {
 kw_free_port() {
   local i p
   for ((i = 0; i < 200; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 30000))
+    # Below the kernel's ephemeral range (32768 and up), so no outgoing
+    # connection of another process can take the port between pick and bind.
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
     [[ "$KW_PORTS_TAKEN" == *" $p "* ]] && continue
     kw_port_in_use "$p" && continue
     KW_PORTS_TAKEN+="$p "
