@@ -40,7 +40,7 @@ std::optional<Target> Decide(const CertView& cert, std::optional<DeviceState> st
   // cessationOfOperation from a directory is permanent.
   if (revoked && cert.reason == RevocationReason::kCessationOfOperation) return std::nullopt;
 
-  DeviceState want;
+  DeviceState want = DeviceState::kActive;
   if (state) {
     want = *state;
   } else {

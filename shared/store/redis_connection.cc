@@ -149,8 +149,13 @@ bool IsErrorReply(const redisReply* r, std::string_view code) {
 std::string ReplyText(const redisReply* r) {
   if (r == nullptr) return "(no reply)";
   switch (r->type) {
-    case REDIS_REPLY_STRING:
-      return "\"" + std::string(r->str, r->len) + "\"";
+    case REDIS_REPLY_STRING: {
+      // Built by appending: GCC 12's -Wrestrict misfires on "\"" + string.
+      std::string text(1, '"');
+      text.append(r->str, r->len);
+      text.push_back('"');
+      return text;
+    }
     case REDIS_REPLY_STATUS:
       return std::string(r->str, r->len);
     case REDIS_REPLY_ERROR:
