@@ -8,7 +8,7 @@ set -euo pipefail
 profile="${1:-build}"
 
 runtime=(openssl redis-server redis-tools libuv1 libhiredis0.14 libcurl4 curl ca-certificates)
-build=(build-essential cmake ninja-build pkg-config git libssl-dev libuv1-dev node-llhttp
+build=(build-essential cmake ninja-build ccache pkg-config git libssl-dev libuv1-dev node-llhttp
   libxxhash-dev libhiredis-dev libtomlplusplus-dev libcli11-dev libcurl4-openssl-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev)
 test=(clang libclang-rt-14-dev gnutls-bin scep certmonger freeradius eapoltest xxd
