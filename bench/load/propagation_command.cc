@@ -66,7 +66,9 @@ class Probe {
 
   const PropFlags& f_;
   uv_loop_t loop_{};
-  uv_process_t child_{};
+  // One process handle per `keyward revoke`: a handle may be reused only
+  // after its close callback, so each run gets a fresh one, freed there.
+  uv_process_t* child_ = nullptr;
   uv_timer_t deadline_{};
   std::vector<std::unique_ptr<Poller>> pollers_;
   openssl::X509Ptr ca_;
@@ -226,11 +228,18 @@ void Probe::StartSerial() {
   opts.exit_cb = [](uv_process_t* proc, int64_t status, int) {
     static_cast<Probe*>(proc->data)->OnExit(status);
   };
-  child_.data = this;
+  auto child = std::make_unique<uv_process_t>();
+  child->data = this;
   start_ns_ = uv_hrtime();
   exit_ns_ = 0;
-  int rc = uv_spawn(&loop_, &child_, &opts);
+  int rc = uv_spawn(&loop_, child.get(), &opts);
+  // Spawned or not, the handle is initialised and is freed in its close callback.
+  child_ = child.release();
   if (rc != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(child_), [](uv_handle_t* h) {
+      std::unique_ptr<uv_process_t> owned(reinterpret_cast<uv_process_t*>(h));
+    });
+    child_ = nullptr;
     std::fprintf(stderr, "keyward-bench propagation: cannot run %s: %s\n", f_.keyward.c_str(),
                  uv_strerror(rc));
     ++failures_;
@@ -247,7 +256,10 @@ void Probe::StartSerial() {
 void Probe::OnExit(int64_t status) {
   child_running_ = false;
   exit_ns_ = uv_hrtime();
-  uv_close(reinterpret_cast<uv_handle_t*>(&child_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(child_), [](uv_handle_t* h) {
+    std::unique_ptr<uv_process_t> owned(reinterpret_cast<uv_process_t*>(h));
+  });
+  child_ = nullptr;
   if (stopping_) return;
   if (status != 0) {
     std::fprintf(stderr, "keyward-bench propagation: keyward revoke exited %lld\n",
@@ -300,7 +312,7 @@ void Probe::FinishSerial(bool timed_out) {
 void Probe::Stop() {
   if (stopping_) return;
   stopping_ = true;
-  if (child_running_) uv_process_kill(&child_, SIGTERM);
+  if (child_running_ && child_ != nullptr) uv_process_kill(child_, SIGTERM);
   uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), nullptr);
   for (auto& p : pollers_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&p->timer), nullptr);
