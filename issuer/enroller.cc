@@ -14,6 +14,8 @@ namespace keyward::issuer {
 namespace {
 
 constexpr char kStoreAway[] = "certificate store unavailable; retry later";
+// How long a transaction's answer is remembered for resends.
+constexpr int64_t kTransactionMemoryS = 24 * 3600;
 
 Outcome Refuse(Outcome out, scep::FailInfo info, std::string text) {
   out.status = scep::PkiStatus::kFailure;
@@ -202,9 +204,32 @@ bool Enroller::CheckChallenge(const scep::PkiMessage& msg, const std::string& re
   return false;
 }
 
+bool Enroller::Resent(const scep::PkiMessage& msg, Backend& b, Outcome* out) {
+  std::string id = store::PendingId(msg.transaction_id);
+  Result<std::optional<std::string>> serial = b.challenges->GetTransaction(ca_.name, id);
+  if (!serial || !*serial) return false;
+  Result<std::optional<std::string>> der = b.challenges->GetIssued(ca_.name, **serial);
+  if (!der || !*der) return false;
+  openssl::X509Ptr cert = CertFromDer(**der);
+  EVP_PKEY* requested = X509_REQ_get0_pubkey(msg.csr.get());
+  // Only the same key gets the same certificate back: a transactionID is
+  // the client's choice, not a credential.
+  if (!cert || requested == nullptr || EVP_PKEY_eq(X509_get0_pubkey(cert.get()), requested) != 1) {
+    openssl::DrainErrors();
+    return false;
+  }
+  out->status = scep::PkiStatus::kSuccess;
+  out->audit.result = "success";
+  out->audit.serial_hex = **serial;
+  out->audit.reason = "resent request: same certificate";
+  out->certs.push_back(std::move(cert));
+  return true;
+}
+
 Outcome Enroller::Enroll(const scep::PkiMessage& msg, Backend& b, Outcome out) {
   std::string why;
   std::string device_id;
+  if (Resent(msg, b, &out)) return out;
   if (msg.type == scep::MessageType::kRenewalReq) {
     // RenewalReq is authorised by the old certificate that signed it.
     out.audit.challenge = "renewal";
@@ -241,6 +266,11 @@ Outcome Enroller::Enroll(const scep::PkiMessage& msg, Backend& b, Outcome out) {
     return out;
   }
   IssueAndPublish(msg.csr.get(), device_id, b, &out);
+  if (out.status == scep::PkiStatus::kSuccess) {
+    // Best effort: without it a resend is judged afresh.
+    (void)b.challenges->PutTransaction(ca_.name, store::PendingId(msg.transaction_id),
+                                       out.audit.serial_hex, kTransactionMemoryS);
+  }
   return out;
 }
 

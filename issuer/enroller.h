@@ -51,6 +51,9 @@ class Enroller {
  private:
   Outcome Enroll(const scep::PkiMessage& msg, Backend& b, Outcome out);
   Outcome Poll(const scep::PkiMessage& msg, Backend& b, Outcome out);
+  // Resent: the certificate already issued for this transaction and this
+  // CSR's key, when the request is a resend; false otherwise.
+  bool Resent(const scep::PkiMessage& msg, Backend& b, Outcome* out);
   Outcome FromPending(const store::PendingRequest& p, Backend& b, Outcome out);
   Outcome GetCert(const scep::PkiMessage& msg, Backend& b, Outcome out);
   Outcome GetCrl(const scep::PkiMessage& msg, Backend& b, Outcome out);

@@ -209,6 +209,23 @@ Result<std::optional<std::string>> ChallengeStore::GetIssued(const std::string& 
   return std::optional<std::string>(std::string(ReplyString(r->get())));
 }
 
+Result<void> ChallengeStore::PutTransaction(const std::string& ca, const std::string& id,
+                                            const std::string& serial_hex, int64_t ttl_s) {
+  std::string key = prefix_ + "scep:txn:" + ca + ":" + id;
+  std::string ttl = std::to_string(ttl_s > 0 ? ttl_s : 1);
+  Result<RedisReplyPtr> r = conn_.Command({"SET", key, serial_hex, "EX", ttl});
+  if (!r) return Fail(r.error());
+  return {};
+}
+
+Result<std::optional<std::string>> ChallengeStore::GetTransaction(const std::string& ca,
+                                                                  const std::string& id) {
+  Result<RedisReplyPtr> r = conn_.Command({"GET", prefix_ + "scep:txn:" + ca + ":" + id});
+  if (!r) return Fail(r.error());
+  if ((*r)->type == REDIS_REPLY_NIL) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(ReplyString(r->get())));
+}
+
 Result<void> ChallengeStore::Ping() {
   Result<RedisReplyPtr> r = conn_.Command({"PING"});
   if (!r) return Fail(r.error());

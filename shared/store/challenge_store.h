@@ -5,6 +5,7 @@
 //   {p}scep:pending:{id}              HASH PendingRequest       manual approval
 //   {p}scep:pending                   SET of ids                for listing
 //   {p}scep:issued:{ca}:{serial}      STRING certificate DER    for GetCert / CertPoll
+//   {p}scep:txn:{ca}:{id}             STRING serial             a resent request's answer
 // One-time challenges are stored only as SHA-256 hashes: they are 160-bit
 // random strings, so a hash without salt cannot be reversed, and a Redis dump
 // yields nothing usable. Consuming one is a single GETDEL: of two enrollments
@@ -70,6 +71,14 @@ class ChallengeStore {
                          const std::string& der, int64_t ttl_s);
   Result<std::optional<std::string>> GetIssued(const std::string& ca,
                                                const std::string& serial_hex);
+
+  // PutTransaction / GetTransaction: the serial issued for a transaction
+  // (PendingId), so that a client resending its request after a lost answer
+  // gets the same certificate instead of a refusal (its one-time challenge is
+  // spent) or a second certificate.
+  Result<void> PutTransaction(const std::string& ca, const std::string& id,
+                              const std::string& serial_hex, int64_t ttl_s);
+  Result<std::optional<std::string>> GetTransaction(const std::string& ca, const std::string& id);
 
   Result<void> Ping();
 

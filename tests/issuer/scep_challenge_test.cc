@@ -44,6 +44,26 @@ TEST_F(ScepChallengeTest, OneTimeChallengeWorksOnceAndIsStoredHashed) {
   EXPECT_EQ(RecordCount(), 1u);
 }
 
+TEST_F(ScepChallengeTest, ResentRequestGetsTheSameCertificate) {
+  cfg_.issuer.challenge_mode = "otp";
+  Start();
+  Client c = ClientWith(MintChallenge());
+  sc::Reply first = Enroll(c);
+  ASSERT_EQ(first.pki_status, "0") << first.fail_text;
+  // The answer was lost; the client resends the same transaction (its
+  // challenge is spent by now).
+  sc::MessageSpec spec;
+  spec.sender_nonce = "another-nonce-16";
+  sc::Reply again = Enroll(c, spec);
+  ASSERT_EQ(again.pki_status, "0") << again.fail_text;
+  EXPECT_EQ(again.recipient_nonce, spec.sender_nonce);
+  EXPECT_EQ(X509_cmp(again.certs[0].get(), first.certs[0].get()), 0);
+  EXPECT_EQ(RecordCount(), 1u);
+  // The same transactionID with another key is not a resend.
+  Client other = ClientWith("not-a-valid-otp");
+  EXPECT_EQ(Enroll(other).pki_status, "2");
+}
+
 TEST_F(ScepChallengeTest, ExpiredOneTimeChallengeIsRefused) {
   cfg_.issuer.challenge_mode = "otp";
   Start();
