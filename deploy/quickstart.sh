@@ -16,7 +16,8 @@ redis_port="${REDIS_PORT:-6390}"
 
 "$root/deploy/install-deps.sh" build
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j "$(nproc)"
+cmake --build build -j "$(nproc)" \
+  --target keyward keyward-responder keyward-issuer keyward-poller
 bin="$root/build/bin"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -36,6 +37,9 @@ redis = "redis://127.0.0.1:${redis_port}/0"
 
 [[ca]]
 name = "demo"
+# RSA, because micromdm's scepclient encrypts to every certificate GetCACert
+# returns and cannot use an ECDSA one; the OCSP signer stays ECDSA P-256.
+key_type = "rsa-2048"
 cert = "pki/demo-ca.pem"
 key = "pki/demo-ca.key"
 ocsp_signer_cert = "pki/demo-ocsp.pem"
@@ -63,7 +67,8 @@ stop_all() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   echo "stopped"
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$state/redis" \
   --appendonly yes --save "" --protected-mode yes >"$state/redis.log" 2>&1 &
@@ -110,10 +115,12 @@ Check the demo certificate's status over OCSP:
   openssl ocsp -issuer $state/pki/demo-ca.pem -cert $state/demo/device.pem \\
     -url http://127.0.0.1:${ocsp_port}/ -CAfile $state/pki/demo-ca.pem
 
-Enroll a device over SCEP (challenge "quickstart-secret"):
-  openssl genrsa -traditional -out /tmp/scep-device.key 2048
-  scepclient -server-url http://127.0.0.1:${scep_port}/scep -private-key /tmp/scep-device.key \\
-    -certificate /tmp/scep-device.pem -challenge quickstart-secret -cn my-device
+Enroll a device over SCEP (challenge "quickstart-secret"), then ask for its status:
+  mkdir -p /tmp/scep-demo && cd /tmp/scep-demo && \\
+    scepclient -server-url http://127.0.0.1:${scep_port}/scep -private-key device.key \\
+      -certificate device.pem -challenge quickstart-secret -cn my-device
+  openssl ocsp -issuer $state/pki/demo-ca.pem -cert /tmp/scep-demo/device.pem \\
+    -url http://127.0.0.1:${ocsp_port}/ -CAfile $state/pki/demo-ca.pem
 
 Ask the SCEP server what it supports:
   curl 'http://127.0.0.1:${scep_port}/scep?operation=GetCACaps'
