@@ -1,5 +1,9 @@
 #include "issuer/enroller.h"
 
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 
@@ -65,6 +69,7 @@ ChallengeMode ChallengeModeFromName(const std::string& name) {
   if (name == "otp") return ChallengeMode::kOtp;
   if (name == "webhook") return ChallengeMode::kWebhook;
   if (name == "manual") return ChallengeMode::kManual;
+  if (name == "intune") return ChallengeMode::kIntune;
   return ChallengeMode::kStatic;
 }
 
@@ -78,6 +83,8 @@ std::string_view ChallengeModeName(ChallengeMode mode) {
       return "webhook";
     case ChallengeMode::kManual:
       return "manual";
+    case ChallengeMode::kIntune:
+      return "intune";
   }
   return "static";
 }
@@ -91,7 +98,11 @@ Enroller::Enroller(const config::Config& cfg, const std::vector<pki::CaMaterial>
       ca_(ca),
       backends_(backends),
       clock_(std::move(clock)),
-      mode_(ChallengeModeFromName(cfg.issuer.challenge_mode)) {}
+      mode_(ChallengeModeFromName(cfg.issuer.challenge_mode)) {
+  if (mode_ == ChallengeMode::kIntune) {
+    intune_ = std::make_unique<directory::IntuneScepValidator>(cfg.intune);
+  }
+}
 
 Outcome Enroller::Handle(const scep::PkiMessage& msg, const std::string& remote) {
   Outcome out;
@@ -200,8 +211,67 @@ bool Enroller::CheckChallenge(const scep::PkiMessage& msg, const std::string& re
       *device_id = verdict->device_id;
       return true;
     }
+    case ChallengeMode::kIntune: {
+      // Intune minted the challenge and alone can say whether it fits this
+      // CSR; an unreachable Intune means no certificate.
+      Result<directory::IntuneVerdict> verdict =
+          intune_->Validate(msg.transaction_id, Der(msg.csr.get()), clock_());
+      if (!verdict) {
+        *out = Refuse(std::move(*out), scep::FailInfo::kBadRequest,
+                      "Intune validation unreachable: " + verdict.error());
+        return false;
+      }
+      if (!verdict->valid) {
+        *out = Refuse(std::move(*out), scep::FailInfo::kBadRequest,
+                      "Intune refused the request: " + verdict->code);
+        NotifyIntune(msg, *out);
+        return false;
+      }
+      return true;
+    }
   }
   return false;
+}
+
+void Enroller::NotifyIntune(const scep::PkiMessage& msg, const Outcome& out) {
+  int64_t now = clock_();
+  std::string csr_der = Der(msg.csr.get());
+  Result<void> sent;
+  if (out.status == scep::PkiStatus::kSuccess && !out.certs.empty()) {
+    X509* cert = out.certs.front().get();
+    directory::IntuneIssued issued;
+    issued.transaction_id = msg.transaction_id;
+    issued.csr_der = csr_der;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (X509_digest(cert, EVP_sha1(), md, &md_len) == 1) {
+      static const char kHex[] = "0123456789ABCDEF";
+      for (unsigned int i = 0; i < md_len; ++i) {
+        issued.thumbprint_hex.push_back(kHex[md[i] >> 4]);
+        issued.thumbprint_hex.push_back(kHex[md[i] & 15]);
+      }
+    }
+    openssl::DrainErrors();
+    issued.serial_hex = out.audit.serial_hex;
+    struct tm tm {};
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) {
+      char buf[40];
+      std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S.0000000Z", &tm);
+      issued.expires_utc = buf;
+    }
+    char* issuer = X509_NAME_oneline(X509_get_issuer_name(cert), nullptr, 0);
+    if (issuer != nullptr) {
+      issued.issuing_ca = issuer;
+      OPENSSL_free(issuer);
+    }
+    issued.ca_configuration = ca_.name;
+    sent = intune_->NotifySuccess(issued, now);
+  } else {
+    // 0x80004005: E_FAIL, what Intune expects for a generic refusal.
+    sent = intune_->NotifyFailure(msg.transaction_id, csr_der, 0x80004005, out.fail_text, now);
+  }
+  if (!sent)
+    spdlog::warn("issuer: Intune notification for {} failed: {}", msg.transaction_id, sent.error());
 }
 
 bool Enroller::Resent(const scep::PkiMessage& msg, Backend& b, Outcome* out) {
@@ -266,6 +336,9 @@ Outcome Enroller::Enroll(const scep::PkiMessage& msg, Backend& b, Outcome out) {
     return out;
   }
   IssueAndPublish(msg.csr.get(), device_id, b, &out);
+  if (mode_ == ChallengeMode::kIntune && msg.type == scep::MessageType::kPkcsReq) {
+    NotifyIntune(msg, out);
+  }
   if (out.status == scep::PkiStatus::kSuccess) {
     // Best effort: without it a resend is judged afresh.
     (void)b.challenges->PutTransaction(ca_.name, store::PendingId(msg.transaction_id),

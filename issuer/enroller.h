@@ -18,6 +18,7 @@
 #include "issuer/backend_pool.h"
 #include "issuer/crl.h"
 #include "shared/config/config.h"
+#include "shared/directory/intune_scep_validation.h"
 #include "shared/openssl/ptr.h"
 #include "shared/pki/ca_material.h"
 #include "shared/scep/pki_message.h"
@@ -27,7 +28,9 @@ namespace keyward::issuer {
 
 using Clock = std::function<int64_t()>;
 
-enum class ChallengeMode { kStatic, kOtp, kWebhook, kManual };
+// kIntune: Microsoft Intune's SCEP validation API decides, and hears the
+// outcome (docs/directory.md, "Intune SCEP validation").
+enum class ChallengeMode { kStatic, kOtp, kWebhook, kManual, kIntune };
 
 // Outcome: what the CertRep says, and the audit line.
 struct Outcome {
@@ -65,6 +68,9 @@ class Enroller {
   bool CheckChallenge(const scep::PkiMessage& msg, const std::string& remote, Backend& b,
                       std::string* device_id, Outcome* out);
   bool StaticChallengeMatches(const std::string& challenge) const;
+  // NotifyIntune reports the outcome of an Intune-validated request; best
+  // effort (Intune shows it on the device, it does not gate the answer).
+  void NotifyIntune(const scep::PkiMessage& msg, const Outcome& out);
   // CurrentCertOfOurs: `cert` was issued by this CA, is within its validity
   // and its record is not revoked.
   bool CurrentCertOfOurs(X509* cert, Backend& b, std::string* why);
@@ -77,6 +83,7 @@ class Enroller {
   BackendPool& backends_;
   Clock clock_;
   ChallengeMode mode_;
+  std::unique_ptr<directory::IntuneScepValidator> intune_;  // kIntune only
 };
 
 ChallengeMode ChallengeModeFromName(const std::string& name);

@@ -362,8 +362,9 @@ Config Load(const std::string& path) {
     r.Get(*t, "require_cn", &c.require_cn);
     r.GetList(*t, "allowed_dns_suffixes", &c.allowed_dns_suffixes);
     if (c.challenge_mode != "static" && c.challenge_mode != "otp" &&
-        c.challenge_mode != "webhook" && c.challenge_mode != "manual") {
-      r.Fail(*t, "challenge_mode must be static, otp, webhook or manual");
+        c.challenge_mode != "webhook" && c.challenge_mode != "manual" &&
+        c.challenge_mode != "intune") {
+      r.Fail(*t, "challenge_mode must be static, otp, webhook, manual or intune");
     }
     if (c.challenge_mode == "webhook" && c.webhook_url.empty()) {
       r.Fail(*t, "challenge_mode = \"webhook\" needs webhook_url");
