@@ -28,7 +28,8 @@ void RunCaInit(const CaInitOptions& opt) {
     if (created->empty()) {
       std::cout << "ca " << ca.name << ": all files present\n";
     }
-    for (const std::string& file : *created) std::cout << "ca " << ca.name << ": created " << file << "\n";
+    for (const std::string& file : *created)
+      std::cout << "ca " << ca.name << ": created " << file << "\n";
     ++initialised;
   }
   if (!opt.only_ca.empty() && cfg.FindCa(opt.only_ca) == nullptr) {

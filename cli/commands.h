@@ -14,10 +14,10 @@ class CommandError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-void AddCaCommands(CLI::App& app);       // ca init
-void AddIssueCommand(CLI::App& app);     // issue
-void AddRevokeCommand(CLI::App& app);    // revoke
-void AddStatusCommand(CLI::App& app);    // status
+void AddCaCommands(CLI::App& app);         // ca init
+void AddIssueCommand(CLI::App& app);       // issue
+void AddRevokeCommand(CLI::App& app);      // revoke
+void AddStatusCommand(CLI::App& app);      // status
 void AddChallengeCommands(CLI::App& app);  // challenge create (SCEP one-time challenges)
 void AddPendingCommands(CLI::App& app);    // pending list|approve|reject (SCEP manual approval)
 void AddDeviceCommands(CLI::App& app);     // device status|list (directory state per device)

@@ -55,7 +55,8 @@ void RunIssue(const IssueOptions& opt) {
   Context ctx = LoadContext(opt.config, pki::KeyUse::kIssuing, NeedStore::kYes);
   const config::CaConfig& ca_cfg = CaConfigOrThrow(ctx.cfg, opt.ca);
   if (!ca_cfg.issues()) {
-    throw CommandError("CA '" + opt.ca + "' has no key in the config; Keyward cannot issue from it");
+    throw CommandError("CA '" + opt.ca +
+                       "' has no key in the config; Keyward cannot issue from it");
   }
   const pki::CaMaterial& ca = ctx.Ca(opt.ca);
   openssl::X509ReqPtr csr = ReadCsr(opt.csr);

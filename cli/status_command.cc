@@ -48,9 +48,8 @@ void RunStatus(const StatusOptions& opt) {
       std::cout << "missing\n";
       continue;
     }
-    std::cout << ocsp::CertStatusName((*resp)->status) << ", "
-              << (*resp)->der.size() << " bytes, this_update "
-              << FormatTime((*resp)->this_update) << ", next_update "
+    std::cout << ocsp::CertStatusName((*resp)->status) << ", " << (*resp)->der.size()
+              << " bytes, this_update " << FormatTime((*resp)->this_update) << ", next_update "
               << FormatTime((*resp)->next_update) << "\n";
   }
 }
@@ -59,7 +58,8 @@ void RunStatus(const StatusOptions& opt) {
 
 void AddStatusCommand(CLI::App& app) {
   auto opt = std::make_shared<StatusOptions>();
-  CLI::App* cmd = app.add_subcommand("status", "Print a certificate's status as the store holds it");
+  CLI::App* cmd =
+      app.add_subcommand("status", "Print a certificate's status as the store holds it");
   cmd->add_option("--config", opt->config, "Keyward TOML config")->required();
   cmd->add_option("--ca", opt->ca, "CA name ([[ca]] name)")->required();
   cmd->add_option("--serial", opt->serial, "Serial number in hex")->required();

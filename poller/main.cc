@@ -1,6 +1,6 @@
 // keyward-poller: flags, config, wiring, and the pass loop.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -99,9 +99,8 @@ int main(int argc, char** argv) {
     directories.DrainEvents(now());
     directories.RunDue(now());
   };
-  spdlog::info("poller: {} CA(s), interval {} s, validity {} s, re-sign at {:.0f}%",
-               cfg.cas.size(), cfg.poller.interval_s, cfg.ocsp.validity_s,
-               cfg.ocsp.resign_fraction * 100);
+  spdlog::info("poller: {} CA(s), interval {} s, validity {} s, re-sign at {:.0f}%", cfg.cas.size(),
+               cfg.poller.interval_s, cfg.ocsp.validity_s, cfg.ocsp.resign_fraction * 100);
   int exit_code = 0;
   while (!g_stop.load()) {
     Result<poller::PassStats> stats = poller.RunPass(static_cast<int64_t>(std::time(nullptr)));

@@ -28,7 +28,8 @@ void Poller::Remember(const store::CertRecord& r) {
     // (or a record rewritten with another ID) joins the index.
     if (!k.device_id.empty()) {
       auto& old = by_device_[k.device_id];
-      std::erase_if(old, [&](const CertRef& c) { return c.ca == r.ca && c.serial_hex == r.serial_hex; });
+      std::erase_if(old,
+                    [&](const CertRef& c) { return c.ca == r.ca && c.serial_hex == r.serial_hex; });
     }
     by_device_[r.device_id].push_back({r.ca, r.serial_hex});
     k.device_id = r.device_id;
@@ -81,7 +82,7 @@ Result<void> Poller::FollowChangeLog() {
 }
 
 size_t Poller::ApplyIndex(const config::CaConfig& ca, int64_t now, PassStats* stats) {
-  struct stat st{};
+  struct stat st {};
   if (stat(ca.index.c_str(), &st) != 0) {
     // An unreadable source never changes a status: the last state holds.
     spdlog::error("poller: CA {}: cannot read index {}: {}", ca.name, ca.index, strerror(errno));
@@ -118,9 +119,8 @@ size_t Poller::ApplyIndex(const config::CaConfig& ca, int64_t now, PassStats* st
           e.status != ocsp::CertStatus::kRevoked) {
         continue;
       }
-      bool same = k.status == e.status &&
-                  (e.status != ocsp::CertStatus::kRevoked ||
-                   (k.reason == e.reason && k.revoked_at == e.revoked_at));
+      bool same = k.status == e.status && (e.status != ocsp::CertStatus::kRevoked ||
+                                           (k.reason == e.reason && k.revoked_at == e.revoked_at));
       if (same) continue;
     }
     store::CertRecord r;

@@ -120,7 +120,8 @@ void LoadCa(const Reader& r, const toml::table& t, CaConfig* ca) {
   }
   if (!ca->device_id.empty() && ca->device_id != "subject:CN" && ca->device_id != "san-dns" &&
       ca->device_id.rfind("san-uri:", 0) != 0 && ca->device_id.rfind("subject:", 0) != 0) {
-    r.Fail(t, "[[ca]] '" + ca->name + "': device_id must be san-uri:PREFIX, subject:ATTR or san-dns");
+    r.Fail(t,
+           "[[ca]] '" + ca->name + "': device_id must be san-uri:PREFIX, subject:ATTR or san-dns");
   }
   // SCEP needs an RSA key for key transport; default RA files sit beside the CA key.
   if (ca->issues() && ca->ra_cert.empty()) {
@@ -166,7 +167,8 @@ void LoadDirectory(const Reader& r, const toml::table& t, DirectoryConfig* d) {
   if (d->max_disable_fraction < 0 || d->max_disable_fraction > 1) {
     r.Fail(t, "[[directory]] '" + d->name + "': max_disable_fraction must be between 0 and 1");
   }
-  if (d->interval_s < 1) r.Fail(t, "[[directory]] '" + d->name + "': interval_s must be at least 1");
+  if (d->interval_s < 1)
+    r.Fail(t, "[[directory]] '" + d->name + "': interval_s must be at least 1");
   if (d->kind == "webhook" && (d->listen.empty() || d->secret_file.empty())) {
     r.Fail(t, "[[directory]] '" + d->name + "': kind = \"webhook\" needs listen and secret_file");
   }
@@ -199,7 +201,8 @@ RedisEndpoint ParseRedisUrl(const std::string& url) {
     ep.unix_socket = url.substr(7);
     return ep;
   }
-  if (url.rfind("redis://", 0) != 0) throw ConfigError("redis URL must start with redis://: " + url);
+  if (url.rfind("redis://", 0) != 0)
+    throw ConfigError("redis URL must start with redis://: " + url);
   std::string rest = url.substr(8);
   size_t at = rest.rfind('@');
   if (at != std::string::npos) {
@@ -222,9 +225,9 @@ RedisEndpoint ParseRedisUrl(const std::string& url) {
       throw ConfigError("bad database number in redis URL: " + url);
     }
   }
-  ListenAddress addr = ParseListen(hostport.find(':') == std::string::npos && hostport.front() != '['
-                                       ? hostport + ":6379"
-                                       : hostport);
+  ListenAddress addr = ParseListen(
+      hostport.find(':') == std::string::npos && hostport.front() != '[' ? hostport + ":6379"
+                                                                         : hostport);
   ep.host = addr.host.empty() ? "127.0.0.1" : addr.host;
   ep.port = addr.port;
   return ep;
@@ -242,7 +245,8 @@ ListenAddress ParseListen(const std::string& text) {
     port = text.substr(close + 2);
   } else {
     size_t colon = text.rfind(':');
-    if (colon == std::string::npos) throw ConfigError("bad address '" + text + "' (want HOST:PORT)");
+    if (colon == std::string::npos)
+      throw ConfigError("bad address '" + text + "' (want HOST:PORT)");
     out.host = text.substr(0, colon);
     port = text.substr(colon + 1);
   }

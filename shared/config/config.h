@@ -47,10 +47,10 @@ struct CaConfig {
   std::string ocsp_signer_key;
   std::string ocsp_signer_key_type = "ec-p256";  // for `ca init`: ec-p256, rsa-2048, rsa-3072
   std::string key_type = "ec-p256";              // for `ca init` of the CA itself
-  std::string ra_cert;  // RSA RA (decrypter) certificate for SCEP
+  std::string ra_cert;                           // RSA RA (decrypter) certificate for SCEP
   std::string ra_key;
-  std::string index;    // OpenSSL index.txt status source
-  std::string crl;      // CRL status source (path or http URL)
+  std::string index;      // OpenSSL index.txt status source
+  std::string crl;        // CRL status source (path or http URL)
   std::string device_id;  // "san-uri:PREFIX", "subject:CN", "san-dns"
   // For a CA Keyward issues from: answer unknown serials "revoked" with the
   // RFC 6960 2.2 extended-revoked extension instead of "unknown".
@@ -82,7 +82,7 @@ struct ResponderConfig {
 struct IssuerConfig {
   std::vector<std::string> listen{"127.0.0.1:8081"};
   std::string ca;
-  std::string challenge;      // static challenge password
+  std::string challenge;                  // static challenge password
   std::string challenge_mode = "static";  // static, otp, webhook, manual
   std::string webhook_url;
   int otp_ttl_s = 3600;
@@ -97,7 +97,7 @@ struct IssuerConfig {
   // use them whatever GetCACaps says. Answers never use single DES.
   bool refuse_weak_algorithms = false;
   int webhook_timeout_ms = 5000;
-  std::string webhook_secret;     // sent as "Authorization: Bearer ..." (webhook_secret_file)
+  std::string webhook_secret;         // sent as "Authorization: Bearer ..." (webhook_secret_file)
   int pending_ttl_s = 7 * 24 * 3600;  // manual-approval requests expire after this
   int max_connections = 1024;
   int header_timeout_ms = 10'000;
@@ -135,11 +135,11 @@ struct DirectoryConfig {
   // "keep" (leave as is), "hold" (certificateHold) or "revoke"
   // (cessationOfOperation).
   std::string unlisted = "keep";
-  std::string id_field;           // which source field is the device ID ("" = kind's default)
-  int replay_window_s = 300;      // webhook: |now - timestamp| allowed
-  int timeout_ms = 10'000;        // per HTTP call to the directory
-  std::string scope;              // OAuth scope ("" = kind's default)
-  std::string secret;             // read from secret_file at load
+  std::string id_field;       // which source field is the device ID ("" = kind's default)
+  int replay_window_s = 300;  // webhook: |now - timestamp| allowed
+  int timeout_ms = 10'000;    // per HTTP call to the directory
+  std::string scope;          // OAuth scope ("" = kind's default)
+  std::string secret;         // read from secret_file at load
 };
 
 // IntuneConfig ([intune]): Entra app credentials and the endpoint of the
@@ -149,7 +149,7 @@ struct IntuneConfig {
   std::string client_id;
   std::string client_secret_file;
   std::string client_secret;  // read from client_secret_file at load
-  std::string token_url;       // "" = https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token
+  std::string token_url;      // "" = https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token
   std::string scope = "https://api.manage.microsoft.com//.default";
   std::string validation_url;  // ScepRequestValidationFEService base URL
   std::string api_version = "2018-02-20";

@@ -23,7 +23,7 @@ struct IssuerHashes {
 struct CaMaterial {
   std::string name;
   openssl::X509Ptr cert;
-  openssl::EvpPkeyPtr key;  // null unless this process issues
+  openssl::EvpPkeyPtr key;       // null unless this process issues
   openssl::X509Ptr signer_cert;  // delegated OCSP signer (or the CA itself)
   openssl::EvpPkeyPtr signer_key;
   openssl::X509Ptr ra_cert;  // RSA RA for SCEP key transport; may be null

@@ -14,7 +14,7 @@ namespace keyward::status {
 
 struct IndexEntry {
   ocsp::CertStatus status = ocsp::CertStatus::kGood;  // V and E are good: expiry is not revocation
-  bool expired = false;                              // E
+  bool expired = false;                               // E
   int64_t not_after = 0;
   int64_t revoked_at = 0;
   ocsp::RevocationReason reason = ocsp::RevocationReason::kNone;

@@ -50,8 +50,7 @@ class PollerTest : public ::testing::Test {
 };
 
 const char kValid[] = "V\t301201000000Z\t\t1000\tunknown\t/CN=a\n";
-const char kRevoked[] =
-    "R\t301201000000Z\t261101120000Z,keyCompromise\t1000\tunknown\t/CN=a\n";
+const char kRevoked[] = "R\t301201000000Z\t261101120000Z,keyCompromise\t1000\tunknown\t/CN=a\n";
 
 TEST_F(PollerTest, PublishesIndexEntriesOnceAndFollowsChanges) {
   WriteIndex(kValid);
