@@ -1,4 +1,5 @@
 #include "responder/cache_entry.h"
+#include "shared/util/hex.h"
 
 #include <xxhash.h>
 
@@ -7,17 +8,6 @@
 #include <type_traits>
 
 namespace keyward::responder {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 der::Bytes CanonicalSerial(der::Bytes s) {
   if (s.size() > 1 && s[0] == 0x00) return s.subspan(1);
   return s;
@@ -39,8 +29,8 @@ bool MakeKeyFromHex(uint16_t ca, ocsp::HashAlg alg, std::string_view hex, CacheK
   out->alg = static_cast<uint8_t>(alg);
   out->serial_len = static_cast<uint8_t>(hex.size() / 2);
   for (size_t i = 0; i < out->serial_len; ++i) {
-    int hi = HexValue(hex[2 * i]);
-    int lo = HexValue(hex[2 * i + 1]);
+    int hi = util::HexValue(hex[2 * i]);
+    int lo = util::HexValue(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return false;
     out->serial[i] = static_cast<uint8_t>(hi << 4 | lo);
   }

@@ -1,4 +1,5 @@
 #include "shared/directory/webhook_auth.h"
+#include "shared/util/hex.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -25,13 +26,6 @@ bool Mac(std::string_view secret, std::string_view timestamp, std::string_view b
            reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), out, &len);
   openssl::DrainErrors();
   return ok != nullptr && len == kMacLen;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -82,8 +76,8 @@ WebhookVerdict WebhookVerifier::Verify(std::string_view timestamp, std::string_v
   if (hex.size() != 2 * kMacLen) return WebhookVerdict::kBadSignature;
   unsigned char given[kMacLen];
   for (size_t i = 0; i < kMacLen; ++i) {
-    int hi = HexValue(hex[2 * i]);
-    int lo = HexValue(hex[2 * i + 1]);
+    int hi = util::HexValue(hex[2 * i]);
+    int lo = util::HexValue(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return WebhookVerdict::kBadSignature;
     given[i] = static_cast<unsigned char>(hi << 4 | lo);
   }

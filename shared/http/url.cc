@@ -1,17 +1,7 @@
 #include "shared/http/url.h"
+#include "shared/util/hex.h"
 
 namespace keyward::http {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 std::optional<std::string> PercentDecode(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -21,8 +11,8 @@ std::optional<std::string> PercentDecode(std::string_view in) {
       continue;
     }
     if (i + 2 >= in.size()) return std::nullopt;
-    int hi = HexValue(in[i + 1]);
-    int lo = HexValue(in[i + 2]);
+    int hi = util::HexValue(in[i + 1]);
+    int lo = util::HexValue(in[i + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out += static_cast<char>(hi * 16 + lo);
     i += 2;

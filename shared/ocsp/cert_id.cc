@@ -1,4 +1,5 @@
 #include "shared/ocsp/cert_id.h"
+#include "shared/util/hex.h"
 
 namespace keyward::ocsp {
 namespace {
@@ -33,13 +34,6 @@ bool ParseHashAlgorithm(der::Reader& in, HashAlg* out) {
 }
 
 constexpr char kHexDigits[] = "0123456789ABCDEF";
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -130,7 +124,7 @@ std::optional<std::string> NormalizeSerialHex(std::string_view text) {
   for (char c : text) {
     // "00:1a" from `openssl x509 -text`, "00 1a" from some GUIs.
     if (c == ':' || c == ' ') continue;
-    int v = HexValue(c);
+    int v = util::HexValue(c);
     if (v < 0) return std::nullopt;
     if (digits.empty() && v == 0) continue;  // leading zeros carry no value
     digits.push_back(kHexDigits[v]);

@@ -1,4 +1,5 @@
 #include "shared/ocsp/get_decoder.h"
+#include "shared/util/hex.h"
 
 #include <algorithm>
 
@@ -11,13 +12,6 @@ namespace {
 constexpr size_t kMaxTargetAttempts = 16;
 
 enum class Expect { kAnything, kDerSequence };
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Base64Value: the 6-bit value of a standard-alphabet character (RFC 4648 4),
 // or -1.
@@ -62,8 +56,8 @@ size_t Decode(std::string_view in, std::span<uint8_t> out, Expect expect) {
     if (c == '%') {
       // Any %XX; what it stands for must still be base64 or a line break.
       if (in.size() - i < 3) return 0;
-      int hi = HexValue(in[i + 1]);
-      int lo = HexValue(in[i + 2]);
+      int hi = util::HexValue(in[i + 1]);
+      int lo = util::HexValue(in[i + 2]);
       if (hi < 0 || lo < 0) return 0;
       c = static_cast<unsigned char>(hi * 16 + lo);
       i += 2;
