@@ -37,7 +37,6 @@ void RunDeviceStatus(const DeviceOptions& opt) {
   Result<std::unique_ptr<store::StoreWriter>> store = store::ConnectRedis(cfg.store);
   if (!store) throw CommandError(store.error());
   std::cout << "device: " << opt.id << "\n";
-  std::set<std::string> cas;
   for (const config::DirectoryConfig& d : cfg.directories) {
     directory::StateStore states(cfg.store, d.name);
     Result<directory::StateMap> map = states.Load();
@@ -47,17 +46,19 @@ void RunDeviceStatus(const DeviceOptions& opt) {
               << (it == map->end() ? std::string("not listed (unlisted = ") + d.unlisted + ")"
                                    : std::string(directory::DeviceStateName(it->second)))
               << "\n";
-    cas.insert(d.cas.begin(), d.cas.end());
   }
+  // The store's device index names the certificates; each record is then
+  // read for its current status.
   size_t found = 0;
-  for (const std::string& ca : cas) {
-    Result<std::vector<store::CertRecord>> all = (*store)->ListRecords(ca);
-    if (!all) throw CommandError(all.error());
-    for (const store::CertRecord& r : *all) {
-      if (r.device_id != opt.id) continue;
-      PrintCert(r);
-      ++found;
-    }
+  Result<std::vector<std::pair<std::string, std::string>>> certs =
+      (*store)->DeviceCertificates(opt.id);
+  if (!certs) throw CommandError(certs.error());
+  for (const auto& [ca, serial] : *certs) {
+    Result<std::optional<store::CertRecord>> r = (*store)->GetRecord(ca, serial);
+    if (!r) throw CommandError(r.error());
+    if (!r->has_value()) continue;
+    PrintCert(**r);
+    ++found;
   }
   if (found == 0) std::cout << "certificates: none with this device ID\n";
 }

@@ -44,6 +44,10 @@ std::string Keys::Response(std::string_view ca, ocsp::HashAlg alg, std::string_v
   return key;
 }
 
+std::string Keys::Device(std::string_view device_id) const {
+  return p_ + "device:" + std::string(device_id);
+}
+
 std::string Keys::ResponsePattern() const { return GlobEscape(p_) + "resp:*"; }
 
 std::string FormatInvalidation(const Invalidation& inv) {

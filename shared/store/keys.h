@@ -14,6 +14,7 @@ namespace keyward::store {
 //   {p}changes                      ZSET score=gen member="gen ca serial"
 //   {p}cert:{ca}:{serial}           HASH CertRecord
 //   {p}resp:{ca}:{alg}:{serial}     STRING StoredResponse blob
+//   {p}device:{id}                  SET of "ca serial": the device's certificates
 //   {p}inval                        pub/sub channel, message "gen ca serial"
 class Keys {
  public:
@@ -26,6 +27,7 @@ class Keys {
   std::string CertPattern(std::string_view ca) const;  // for SCAN
   std::string Response(std::string_view ca, ocsp::HashAlg alg, std::string_view serial) const;
   std::string ResponsePattern() const;  // for SCAN over every response
+  std::string Device(std::string_view device_id) const;
 
  private:
   std::string p_;

@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "shared/store/change_log.h"
 #include "shared/store/store.h"
@@ -63,10 +64,19 @@ class MemoryStore final : public StoreWriter {
 
   Result<void> Ping() override { return {}; }
 
+  Result<std::vector<std::pair<std::string, std::string>>> DeviceCertificates(
+      const std::string& device_id) override {
+    std::lock_guard lock(mu_);
+    auto it = devices_.find(device_id);
+    if (it == devices_.end()) return std::vector<std::pair<std::string, std::string>>();
+    return std::vector<std::pair<std::string, std::string>>(it->second.begin(), it->second.end());
+  }
+
   Result<uint64_t> Apply(const CertUpdate& update) override {
     const CertRecord& rec = update.record;
     std::lock_guard lock(mu_);
     records_[keys_.Cert(rec.ca, rec.serial_hex)] = rec;
+    if (!rec.device_id.empty()) devices_[rec.device_id].emplace(rec.ca, rec.serial_hex);
     for (const auto& [alg, response] : update.responses) {
       responses_[keys_.Response(rec.ca, alg, rec.serial_hex)] = EncodeResponseBlob(response);
     }
@@ -83,6 +93,7 @@ class MemoryStore final : public StoreWriter {
   std::map<std::string, std::string> responses_;  // by Keys::Response: encoded blobs
   uint64_t generation_ = 0;
   std::deque<Invalidation> log_;  // oldest first, at most kChangeLogLength
+  std::map<std::string, std::set<std::pair<std::string, std::string>>> devices_;
 };
 
 }  // namespace

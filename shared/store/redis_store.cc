@@ -15,10 +15,12 @@ namespace keyward::store {
 namespace {
 
 // KEYS[1] record hash, KEYS[2] generation counter, KEYS[3] change log,
-// KEYS[4..] response blob keys.
+// KEYS[4..] response blob keys, then the device index key when the record
+// names a device.
 // ARGV[1] channel, ARGV[2] ca, ARGV[3] serial, ARGV[4] change-log length,
 // ARGV[5] n = number of record field/value pairs, ARGV[6 .. 5+2n] the pairs,
-// then one blob per response key, in KEYS order.
+// then one blob per response key, in KEYS order, and last "1" when the last
+// key is a device index ("0" otherwise).
 // The generation is formatted with %d: Lua 5.1 would print large numbers in
 // exponent form, which ParseInvalidation rightly rejects.
 constexpr std::string_view kApplyScript = R"lua(
@@ -26,7 +28,12 @@ local n = tonumber(ARGV[5])
 local fields = {}
 for i = 1, 2 * n do fields[i] = ARGV[5 + i] end
 redis.call('HSET', KEYS[1], unpack(fields))
-for i = 4, #KEYS do
+local last = #KEYS
+if ARGV[#ARGV] == '1' then
+  last = last - 1
+  redis.call('SADD', KEYS[#KEYS], ARGV[2] .. ' ' .. ARGV[3])
+end
+for i = 4, last do
   redis.call('SET', KEYS[i], ARGV[5 + 2 * n + (i - 3)])
 end
 local gen = string.format('%d', redis.call('INCR', KEYS[2]))
@@ -56,13 +63,15 @@ ApplyCall BuildApplyCall(const Keys& keys, const CertUpdate& update) {
   const CertRecord& rec = update.record;
   ApplyCall call;
   std::vector<std::string>& w = call.words;
-  w.push_back(std::to_string(3 + update.responses.size()));  // numkeys
+  const bool indexed = !rec.device_id.empty();
+  w.push_back(std::to_string(3 + update.responses.size() + (indexed ? 1 : 0)));  // numkeys
   w.push_back(keys.Cert(rec.ca, rec.serial_hex));
   w.push_back(keys.Generation());
   w.push_back(keys.ChangeLog());
   for (const auto& [alg, response] : update.responses) {
     w.push_back(keys.Response(rec.ca, alg, rec.serial_hex));
   }
+  if (indexed) w.push_back(keys.Device(rec.device_id));
   w.push_back(keys.Channel());
   w.push_back(rec.ca);
   w.push_back(rec.serial_hex);
@@ -74,6 +83,7 @@ ApplyCall BuildApplyCall(const Keys& keys, const CertUpdate& update) {
     w.push_back(std::move(value));
   }
   for (const auto& [alg, response] : update.responses) w.push_back(EncodeResponseBlob(response));
+  w.push_back(indexed ? "1" : "0");
   return call;
 }
 
@@ -145,6 +155,8 @@ class RedisStore final : public StoreWriter {
 
   Result<ChangesSince> Changes(uint64_t since) override;
   Result<std::vector<CertRecord>> ListRecords(const std::string& ca) override;
+  Result<std::vector<std::pair<std::string, std::string>>> DeviceCertificates(
+      const std::string& device_id) override;
 
   Result<void> Ping() override {
     std::lock_guard lock(mu_);
@@ -278,6 +290,25 @@ Result<ChangesSince> RedisStore::Changes(uint64_t since) {
     }
   }
   out.truncated = ChangeLogTruncated(since, out.generation, log_empty, oldest_gen);
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> RedisStore::DeviceCertificates(
+    const std::string& device_id) {
+  std::lock_guard lock(mu_);
+  Result<RedisReplyPtr> reply = conn_.Command({"SMEMBERS", keys_.Device(device_id)});
+  if (!reply) return Fail(reply.error());
+  const redisReply* r = reply->get();
+  if (r->type != REDIS_REPLY_ARRAY)
+    return Fail(conn_.where() + ": SMEMBERS answered " + ReplyText(r));
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t i = 0; i < r->elements; ++i) {
+    std::string_view member = ReplyString(r->element[i]);
+    size_t space = member.find(' ');
+    if (space == std::string_view::npos) continue;
+    out.emplace_back(std::string(member.substr(0, space)), std::string(member.substr(space + 1)));
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -47,13 +47,18 @@ class StoreReader {
   // `keyward` listing; streams in batches internally.
   virtual Result<std::vector<CertRecord>> ListRecords(const std::string& ca) = 0;
   virtual Result<void> Ping() = 0;
+  // DeviceCertificates: (ca, serial) of every certificate whose record names
+  // `device_id`, from the device index Apply keeps.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> DeviceCertificates(
+      const std::string& device_id) = 0;
 };
 
 class StoreWriter : public StoreReader {
  public:
   // Apply writes the record and its responses, bumps the generation, appends
-  // to the change log and publishes the invalidation, atomically (one Lua
-  // script in Redis). Returns the new generation.
+  // to the change log, adds the certificate to its device's index (when the
+  // record has a device_id) and publishes the invalidation, atomically (one
+  // Lua script in Redis). Returns the new generation.
   virtual Result<uint64_t> Apply(const CertUpdate& update) = 0;
   // ApplyBatch: several updates pipelined; each is atomic on its own.
   virtual Result<void> ApplyBatch(const std::vector<CertUpdate>& updates);

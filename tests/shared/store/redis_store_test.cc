@@ -190,8 +190,9 @@ TEST_F(RedisStorePrefixTest, WritesNoKeyOutsideThePrefixAndNoPrivateKey) {
   EXPECT_EQ(*msg, "1 demo 10");
 
   std::vector<std::string> keys = redis_.AllKeys();
-  // 21 records with 2 responses each, the counter and the change log.
-  EXPECT_EQ(keys.size(), 21u * 3 + 2);
+  // 21 records with 2 responses and a device index each, the counter and
+  // the change log.
+  EXPECT_EQ(keys.size(), 21u * 4 + 2);
   for (const std::string& key : keys) EXPECT_EQ(key.rfind("tp:", 0), 0u) << key;
   EXPECT_TRUE(redis_.KeysWithValueContaining("PRIVATE KEY").empty());
   // The check itself works: a planted PEM key is found.

@@ -40,6 +40,27 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<StoreWriter> store_;
 };
 
+TEST_P(StoreContractTest, DeviceIndexNamesEveryCertificateOfADevice) {
+  CertUpdate a = MakeUpdate("demo", "0A");
+  CertUpdate b = MakeUpdate("other", "0B");
+  b.record.device_id = a.record.device_id;
+  CertUpdate none = MakeUpdate("demo", "0C");
+  none.record.device_id.clear();
+  MustApply(a);
+  MustApply(b);
+  MustApply(none);
+  MustApply(a);  // re-applying does not list it twice
+  Result<std::vector<std::pair<std::string, std::string>>> certs =
+      store_->DeviceCertificates(a.record.device_id);
+  ASSERT_TRUE(certs) << certs.error();
+  std::vector<std::pair<std::string, std::string>> want{{"demo", "0A"}, {"other", "0B"}};
+  EXPECT_EQ(*certs, want);
+  Result<std::vector<std::pair<std::string, std::string>>> unknown =
+      store_->DeviceCertificates("no-such-device");
+  ASSERT_TRUE(unknown) << unknown.error();
+  EXPECT_TRUE(unknown->empty());
+}
+
 TEST_P(StoreContractTest, EmptyStore) {
   ASSERT_TRUE(store_->Ping());
   Result<uint64_t> gen = store_->Generation();
