@@ -19,7 +19,9 @@ cd "$root"
 jobs="$(nproc)"
 fuzz_seconds="${FUZZ_SECONDS:-15}"
 # ccache (when installed) may reuse objects from another checkout of the tree.
-export CCACHE_BASEDIR="$root"
+# Paths are made relative and the build directory left out of the hash
+# (debug info may then name another checkout's directory).
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 passed=0
 failed=0
 failures=()
