@@ -37,8 +37,9 @@ micro = load(os.path.join(out_dir, "micro.json"))
 
 
 def rps(label):
+    # A failed run (wrong answers or errors) is no reference for a ratio.
     r = runs.get(label)
-    return r["throughput_rps"] if r and r.get("answers") else None
+    return r["throughput_rps"] if r and r.get("answers") and r.get("passed") else None
 
 
 def lat(label, q):
@@ -181,6 +182,9 @@ w(f"| corpus | {meta.get('corpus', '?'):,} certificates of one CA (1 % revoked),
 w(f"| run length | {meta.get('duration_s', '?')} s measured per load run after 1 s warm-up; whole compare.sh {meta.get('elapsed_s', '?')} s |")
 failed = meta.get("failed") or []
 w(f"| failed runs | {', '.join(failed) if failed else 'none'} |")
+known = meta.get("known_failures") or []
+if known:
+    w(f"| known limitations of other servers (shown, not counted) | {', '.join(known)} |")
 w("")
 if seed:
     w(f"Corpus: {seed['records']:,} records signed through `StatusPublisher` ({seed['responses']:,} responses, "
@@ -235,6 +239,8 @@ for label in sorted(runs, key=lambda s: (s.split("-")[0] != "kw", s)):
     e = r["errors"]
     errs = e["http"] + e["ocsp"] + e["transport"] + e["timeouts"]
     ver = r["verified"]
+    if not r.get("passed"):
+        label = label + " (failed)"
     w(f"| {label} | {servers.get(label.split('-')[0], '?')} | {', '.join(mode)} | {fmt(r['throughput_rps'])} | "
       f"{fmt(r['latency']['p50_us'] / 1000, 3)} | {fmt(r['latency']['p90_us'] / 1000, 3)} | {fmt(r['latency']['p99_us'] / 1000, 3)} | "
       f"{fmt(r['latency']['p999_us'] / 1000, 3)} | {fmt(r['latency']['max_us'] / 1000, 3)} | {errs} | {ver['checked']} ({ver['wrong']}) | "
@@ -334,8 +340,9 @@ if os.path.exists(perf_txt) and os.path.getsize(perf_txt) > 0:
     w("")
     w("```")
     with open(perf_txt) as f:
-        for line in f.readlines()[:20]:
-            w(line.rstrip()[:120])
+        symbols = [l for l in f if re.match(r"^\s+[\d.]+%\s+\[", l)]
+    for line in symbols[:20]:
+        w(re.sub(r"\s+-\s+-\s*$", "", line.rstrip())[:110])
     w("```")
     w("")
 notes = os.path.join(bench_dir, "results_notes.md")
