@@ -146,6 +146,7 @@ set title 'OCSP GET latency vs offered load, open loop, 256 connections (server 
 set xlabel 'offered load (requests/s)'
 set ylabel 'latency (ms, log scale)'
 set logscale y
+set yrange [0.01:*]
 set grid
 set key left top
 plot '{out_dir}/sweep-kw.dat' using 1:4 with linespoints lw 2 title 'Keyward p99', \\
