@@ -40,33 +40,6 @@ void CommonHeaders(std::vector<uint8_t>& out, const ReplyHead& head, size_t leng
 
 }  // namespace
 
-std::string_view StatusReason(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Content Too Large";
-    case 414:
-      return "URI Too Long";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Error";
-  }
-}
-
 void AppendOcsp(std::vector<uint8_t>& out, const ReplyHead& head, der::Bytes der) {
   StatusLine(out, head, 200);
   Put(out, "Content-Type: application/ocsp-response\r\n");

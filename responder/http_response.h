@@ -8,6 +8,7 @@
 
 #include "responder/cache_entry.h"
 #include "shared/der/bytes.h"
+#include "shared/http/message.h"
 
 namespace keyward::responder {
 
@@ -31,6 +32,7 @@ void AppendText(std::vector<uint8_t>& out, const ReplyHead& head, int status,
                 std::string_view content_type, std::string_view body,
                 std::string_view extra_headers = {});
 
-std::string_view StatusReason(int status);
+// The reason phrases are the shared HTTP server's.
+using http::StatusReason;
 
 }  // namespace keyward::responder
