@@ -78,6 +78,22 @@ class Reader {
   std::string dir_;
 };
 
+// ForEachTable calls `fn` on each table of the [[key]] array, failing with
+// file and line when `key` is not an array of tables.
+template <class Fn>
+void ForEachTable(const Reader& r, const toml::table& root, const char* key, Fn fn) {
+  const toml::node* node = root.get(key);
+  if (node == nullptr) return;
+  const std::string want = std::string("use [[") + key + "]] tables";
+  const toml::array* arr = node->as_array();
+  if (arr == nullptr) r.Fail(*node, want);
+  for (const toml::node& item : *arr) {
+    const toml::table* t = item.as_table();
+    if (t == nullptr) r.Fail(item, want);
+    fn(*t);
+  }
+}
+
 const toml::table* Table(const toml::table& root, const char* key) {
   const toml::node* node = root.get(key);
   return node == nullptr ? nullptr : node->as_table();
@@ -298,18 +314,12 @@ Config Load(const std::string& path) {
       r.Fail(*t, "resign_fraction must be between 0 and 1");
     }
   }
-  if (const toml::node* node = root.get("ca")) {
-    const toml::array* arr = node->as_array();
-    if (arr == nullptr) r.Fail(*node, "use [[ca]] tables");
-    for (const toml::node& item : *arr) {
-      const toml::table* t = item.as_table();
-      if (t == nullptr) r.Fail(item, "use [[ca]] tables");
-      CaConfig ca;
-      LoadCa(r, *t, &ca);
-      if (cfg.FindCa(ca.name) != nullptr) r.Fail(*t, "duplicate [[ca]] name '" + ca.name + "'");
-      cfg.cas.push_back(std::move(ca));
-    }
-  }
+  ForEachTable(r, root, "ca", [&](const toml::table& t) {
+    CaConfig ca;
+    LoadCa(r, t, &ca);
+    if (cfg.FindCa(ca.name) != nullptr) r.Fail(t, "duplicate [[ca]] name '" + ca.name + "'");
+    cfg.cas.push_back(std::move(ca));
+  });
   if (const toml::table* t = Table(root, "responder")) {
     ResponderConfig& c = cfg.responder;
     r.GetList(*t, "listen", &c.listen);
@@ -385,26 +395,21 @@ Config Load(const std::string& path) {
     r.Get(*t, "interval_s", &cfg.poller.interval_s);
     if (cfg.poller.interval_s < 1) r.Fail(*t, "interval_s must be at least 1");
   }
-  if (const toml::node* node = root.get("directory")) {
-    const toml::array* arr = node->as_array();
-    if (arr == nullptr) r.Fail(*node, "use [[directory]] tables");
-    for (const toml::node& item : *arr) {
-      const toml::table* t = item.as_table();
-      if (t == nullptr) r.Fail(item, "use [[directory]] tables");
-      DirectoryConfig d;
-      LoadDirectory(r, *t, &d);
-      for (const DirectoryConfig& other : cfg.directories) {
-        if (other.name == d.name) r.Fail(*t, "duplicate [[directory]] name '" + d.name + "'");
-      }
-      for (const std::string& ca : d.cas) {
-        if (cfg.FindCa(ca) == nullptr) {
-          r.Fail(*t, "[[directory]] '" + d.name + "': cas names '" + ca + "', not a [[ca]]");
-        }
-      }
-      if (!d.secret_file.empty()) d.secret = ReadSecretFile(d.secret_file);
-      cfg.directories.push_back(std::move(d));
+  ForEachTable(r, root, "directory", [&](const toml::table& t) {
+    DirectoryConfig d;
+    LoadDirectory(r, t, &d);
+    for (const DirectoryConfig& other : cfg.directories) {
+      if (other.name == d.name) r.Fail(t, "duplicate [[directory]] name '" + d.name + "'");
     }
-  }
+    for (const std::string& ca : d.cas) {
+      if (cfg.FindCa(ca) == nullptr) {
+        r.Fail(t, "[[directory]] '" + d.name + "': cas names '" + ca + "', not a [[ca]]");
+      }
+    }
+    if (!d.secret_file.empty()) d.secret = ReadSecretFile(d.secret_file);
+    cfg.directories.push_back(std::move(d));
+  });
+
   if (const toml::table* t = Table(root, "intune")) {
     IntuneConfig& c = cfg.intune;
     r.Get(*t, "tenant_id", &c.tenant_id);

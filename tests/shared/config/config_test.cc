@@ -83,6 +83,12 @@ TEST_F(ConfigTest, RejectsCaWithoutSigner) {
   EXPECT_THROW(Load(Write("[[ca]]\nname = \"x\"\ncert = \"c.pem\"\n")), ConfigError);
 }
 
+TEST_F(ConfigTest, RejectsCaAndDirectoryThatAreNotArraysOfTables) {
+  EXPECT_THROW(Load(Write("[ca]\nname = \"x\"\n")), ConfigError);
+  EXPECT_THROW(Load(Write("ca = [1, 2]\n")), ConfigError);
+  EXPECT_THROW(Load(Write("directory = \"fleet\"\n")), ConfigError);
+}
+
 TEST_F(ConfigTest, RejectsIssuerNamingUnknownCa) {
   EXPECT_THROW(Load(Write("[issuer]\nca = \"nope\"\n")), ConfigError);
 }
