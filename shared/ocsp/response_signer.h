@@ -2,24 +2,26 @@
 // ResponseSigner: builds and signs OCSP responses (RFC 6960 4.2) with a CA's
 // delegated signer: ResponderID byKey, thisUpdate/nextUpdate, the signer
 // certificate included. Thread-safe: signing only reads the key.
+//
+// Responses are encoded by ResponseTemplate (one signature and a few hundred
+// bytes of copying each); a signer key it cannot use falls back to OpenSSL's
+// OCSP encoder, which gives the same bytes more slowly.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
 #include "shared/der/bytes.h"
 #include "shared/ocsp/cert_id.h"
+#include "shared/ocsp/issuer_cert_ids.h"
+#include "shared/ocsp/response_template.h"
 #include "shared/ocsp/status.h"
+#include "shared/ocsp/validity.h"
 #include "shared/pki/ca_material.h"
 #include "shared/result.h"
 #include "shared/store/record.h"
 
 namespace keyward::ocsp {
-
-struct Validity {
-  int64_t now = 0;
-  int64_t validity_s = 24 * 3600;
-  int64_t backdate_s = 60;
-};
 
 // One SingleResponse in a live answer: the request's CertID echoed byte for
 // byte, and the status to state for it.
@@ -35,8 +37,9 @@ struct LiveItem {
 
 class ResponseSigner {
  public:
-  // `ca` must outlive the signer. Construction prepares the signing context
-  // once (a few microseconds); reuse one signer for many responses.
+  // `ca` must outlive the signer. Construction learns the template and the
+  // issuer's CertID hashes once (about a millisecond); reuse one signer for
+  // many responses.
   explicit ResponseSigner(const pki::CaMaterial& ca);
 
   // SignPrecomputed signs the response for `record` as a CertID with hash
@@ -46,6 +49,8 @@ class ResponseSigner {
                                                 const Validity& validity) const;
 
   // SignLive signs one response with a SingleResponse per item, in order.
+  // Each item's CertID is echoed byte for byte, so the response names the
+  // certificate exactly as the client did, with any hash algorithm.
   // `nonce_extn_value`, when non-empty, is echoed as the nonce extension's
   // extnValue byte for byte. Returns the whole OCSPResponse DER.
   Result<std::string> SignLive(std::span<const LiveItem> items, der::Bytes nonce_extn_value,
@@ -54,13 +59,13 @@ class ResponseSigner {
   const pki::CaMaterial& ca() const { return ca_; }
 
  private:
+  Result<std::string> Encode(std::span<const SingleAnswer> answers, der::Bytes nonce,
+                             bool extended_revoked, const Validity& validity) const;
+
   const pki::CaMaterial& ca_;
-  // A digest-sign context initialised once for the signer key. Each
-  // signature works on a copy, which skips the algorithm fetches OpenSSL 3
-  // repeats in every EVP_DigestSignInit. Only read after construction, so
-  // concurrent calls may share it. Null if initialisation failed; then each
-  // call initialises its own.
-  openssl::EvpMdCtxPtr sign_template_;
+  // Null when the signer key is one ResponseTemplate cannot sign with.
+  std::unique_ptr<ResponseTemplate> template_;
+  Result<IssuerCertIds> cert_ids_;
 };
 
 // The unsigned error answers (RFC 6960 4.2.1), precomputed: OCSPResponse with
