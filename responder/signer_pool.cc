@@ -1,6 +1,11 @@
 #include "responder/signer_pool.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "responder/connection.h"
 #include "responder/http_response.h"
@@ -76,6 +81,15 @@ bool SignerPool::Submit(Worker& worker, Connection& conn, der::Bytes request, bo
 }
 
 void SignerPool::Run() {
+  // On Linux a thread's nice value is its own (PRIO_PROCESS with its tid).
+  // Lower priority than the event loops: a flood of nonces or unknown
+  // serials then takes only the CPU the cached hit path leaves, and the
+  // deadline turns the rest into tryLater.
+  if (ctx_.responder.signer_nice > 0 &&
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), ctx_.responder.signer_nice) != 0) {
+    spdlog::warn("signer thread: setpriority({}) failed: {}", ctx_.responder.signer_nice,
+                 std::strerror(errno));
+  }
   // Each thread has its own blocking Redis connection for record lookups,
   // opened on first use and reopened after a failure.
   std::unique_ptr<store::StoreWriter> store;

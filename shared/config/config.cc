@@ -334,6 +334,8 @@ Config Load(const std::string& path) {
     r.Get(*t, "signer_queue", &c.signer_queue);
     r.Get(*t, "signer_deadline_ms", &c.signer_deadline_ms);
     r.Get(*t, "negative_cache_s", &c.negative_cache_s);
+    r.Get(*t, "signer_nice", &c.signer_nice);
+    if (c.signer_nice < 0 || c.signer_nice > 19) r.Fail(*t, "signer_nice must be between 0 and 19");
     for (const std::string& l : c.listen) ParseListen(l);
   }
   for (CaConfig& ca : cfg.cas) {

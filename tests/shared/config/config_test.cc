@@ -89,6 +89,14 @@ TEST_F(ConfigTest, RejectsCaAndDirectoryThatAreNotArraysOfTables) {
   EXPECT_THROW(Load(Write("directory = \"fleet\"\n")), ConfigError);
 }
 
+TEST_F(ConfigTest, SignerNiceDefaultsToTenAndStaysInRange) {
+  EXPECT_EQ(Load(Write("")).responder.signer_nice, 10);
+  EXPECT_EQ(Load(Write("[responder]\nsigner_nice = 0\n")).responder.signer_nice, 0);
+  EXPECT_EQ(Load(Write("[responder]\nsigner_nice = 19\n")).responder.signer_nice, 19);
+  EXPECT_THROW(Load(Write("[responder]\nsigner_nice = 20\n")), ConfigError);
+  EXPECT_THROW(Load(Write("[responder]\nsigner_nice = -1\n")), ConfigError);
+}
+
 TEST_F(ConfigTest, RejectsIssuerNamingUnknownCa) {
   EXPECT_THROW(Load(Write("[issuer]\nca = \"nope\"\n")), ConfigError);
 }
