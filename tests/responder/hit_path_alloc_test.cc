@@ -40,12 +40,12 @@ std::atomic<bool> g_counting{false};
 std::atomic<uint64_t> g_allocations{0};
 thread_local bool t_not_counted = false;  // the test's own client thread
 
-void OnMalloc(const volatile void*, size_t) {
+[[maybe_unused]] void OnMalloc(const volatile void*, size_t) {
   if (g_counting.load(std::memory_order_relaxed) && !t_not_counted) {
     g_allocations.fetch_add(1, std::memory_order_relaxed);
   }
 }
-void OnFree(const volatile void*) {}
+[[maybe_unused]] void OnFree(const volatile void*) {}
 
 TEST(HitPathAllocTest, CachedAnswersAllocateNothing) {
 #ifndef KEYWARD_HAVE_ASAN
