@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/pki/deferred_key.h"
 #include "shared/pki/x509_build.h"
 #include "tests/support/test_pki.h"
 
@@ -278,6 +279,63 @@ TEST_F(CertIssuerTest, RejectsTamperedCsrAndKeylessCa) {
   issued = Issue(*ocsp_only, good->get(), {}, "", kNow);
   ASSERT_FALSE(issued);
   EXPECT_NE(issued.error().find("no key"), std::string::npos) << issued.error();
+}
+
+TEST_F(CertIssuerTest, CsrWithADeferredKeyCarriesItsKeyBytesIntoTheCertificate) {
+  Result<openssl::EvpPkeyPtr> key = GenerateKey("rsa-2048");
+  ASSERT_TRUE(key);
+  Result<openssl::X509ReqPtr> made = test::MakeCsr(key->get(), "deferred");
+  ASSERT_TRUE(made);
+  unsigned char* der = nullptr;
+  int len = i2d_X509_REQ(made->get(), &der);
+  ASSERT_GT(len, 0);
+  openssl::X509ReqPtr csr = ParseCsrDeferringKey(der::Bytes(der, static_cast<size_t>(len)));
+  OPENSSL_free(der);
+  ASSERT_TRUE(csr);
+  openssl::EvpPkeyPtr csr_key = DecodePublicKey(X509_REQ_get_X509_PUBKEY(csr.get()));
+  ASSERT_TRUE(csr_key);
+
+  // Without the key the CSR has none to verify with: refused, not issued.
+  EXPECT_FALSE(Issue(pki_.ca(), csr.get(), {}, "", kNow));
+  Result<IssuedCert> issued = Issue(pki_.ca(), CsrInput{csr.get(), csr_key.get()}, {}, "", kNow);
+  ASSERT_TRUE(issued) << issued.error();
+  X509* cert = issued->cert.get();
+  EXPECT_TRUE(Verify(cert));
+  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(cert), key->get()), 1);
+  EXPECT_EQ(X509_get_key_usage(cert),
+            static_cast<uint32_t>(KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT));
+  unsigned char* cert_spki = nullptr;
+  unsigned char* csr_spki = nullptr;
+  int cert_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &cert_spki);
+  int csr_len = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(csr.get()), &csr_spki);
+  ASSERT_GT(cert_len, 0);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(cert_spki), static_cast<size_t>(cert_len)),
+            std::string(reinterpret_cast<char*>(csr_spki), static_cast<size_t>(csr_len)));
+  OPENSSL_free(cert_spki);
+  OPENSSL_free(csr_spki);
+  // The subject key identifier is the SHA-1 of those key bits (RFC 5280 4.2.1.2).
+  const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert);
+  ASSERT_NE(ski, nullptr);
+  unsigned char sha1[20];
+  unsigned int sha1_len = 0;
+  ASSERT_EQ(X509_pubkey_digest(cert, EVP_sha1(), sha1, &sha1_len), 1);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(ski)),
+                        static_cast<size_t>(ASN1_STRING_length(ski))),
+            std::string(reinterpret_cast<char*>(sha1), sha1_len));
+}
+
+TEST_F(CertIssuerTest, TheGivenKeyIsTheOneTheCsrIsCheckedWith) {
+  Result<openssl::EvpPkeyPtr> key = GenerateKey("rsa-2048");
+  Result<openssl::EvpPkeyPtr> other = GenerateKey("rsa-2048");
+  ASSERT_TRUE(key && other);
+  Result<openssl::X509ReqPtr> csr = test::MakeCsr(key->get(), "checked");
+  ASSERT_TRUE(csr);
+  Result<IssuedCert> issued = Issue(pki_.ca(), CsrInput{csr->get(), other->get()}, {}, "", kNow);
+  ASSERT_FALSE(issued);
+  EXPECT_NE(issued.error().find("CSR signature"), std::string::npos) << issued.error();
+  issued = Issue(pki_.ca(), CsrInput{csr->get(), key->get()}, {}, "", kNow);
+  ASSERT_TRUE(issued) << issued.error();
+  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(issued->cert.get()), key->get()), 1);
 }
 
 class DeviceIdTest : public CertIssuerTest {};
