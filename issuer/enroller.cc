@@ -281,7 +281,7 @@ bool Enroller::Resent(const scep::PkiMessage& msg, Backend& b, Outcome* out) {
   Result<std::optional<std::string>> der = b.challenges->GetIssued(ca_.name, **serial);
   if (!der || !*der) return false;
   openssl::X509Ptr cert = CertFromDer(**der);
-  EVP_PKEY* requested = X509_REQ_get0_pubkey(msg.csr.get());
+  EVP_PKEY* requested = msg.csr_key.get();
   // Only the same key gets the same certificate back: a transactionID is
   // the client's choice, not a credential.
   if (!cert || requested == nullptr || EVP_PKEY_eq(X509_get0_pubkey(cert.get()), requested) != 1) {
@@ -335,7 +335,9 @@ Outcome Enroller::Enroll(const scep::PkiMessage& msg, Backend& b, Outcome out) {
     out.audit.reason = "awaiting approval: keyward pending approve " + p.id;
     return out;
   }
-  IssueAndPublish(msg.csr.get(), device_id, b, &out);
+  // DecodePkiMessage verified the CSR with msg.csr_key.
+  IssueAndPublish({msg.csr.get(), msg.csr_key.get(), pki::CsrSignature::kCheckedByCaller},
+                  device_id, b, &out);
   if (mode_ == ChallengeMode::kIntune && msg.type == scep::MessageType::kPkcsReq) {
     NotifyIntune(msg, out);
   }
@@ -347,14 +349,14 @@ Outcome Enroller::Enroll(const scep::PkiMessage& msg, Backend& b, Outcome out) {
   return out;
 }
 
-void Enroller::IssueAndPublish(X509_REQ* csr, const std::string& device_id, Backend& b,
+void Enroller::IssueAndPublish(const pki::CsrInput& csr, const std::string& device_id, Backend& b,
                                Outcome* out) {
   if (Result<void> up = b.store->Ping(); !up) {
     *out = Refuse(std::move(*out), scep::FailInfo::kBadRequest, kStoreAway);
     return;
   }
   int64_t now = clock_();
-  pki::IssueProfile profile = BuildProfile(icfg_, csr, device_id);
+  pki::IssueProfile profile = BuildProfile(icfg_, csr.csr, device_id);
   Result<pki::IssuedCert> issued = pki::Issue(ca_, csr, profile, ca_cfg_.ocsp_url, now);
   if (!issued) {
     *out = Refuse(std::move(*out), scep::FailInfo::kBadRequest, "cannot issue: " + issued.error());
@@ -412,7 +414,7 @@ Outcome Enroller::FromPending(const store::PendingRequest& p, Backend& b, Outcom
   }
   openssl::X509ReqPtr csr = CsrFromDer(p.csr_der);
   if (!csr) return Refuse(std::move(out), scep::FailInfo::kBadRequest, "stored CSR unreadable");
-  IssueAndPublish(csr.get(), "", b, &out);
+  IssueAndPublish({csr.get()}, "", b, &out);
   if (out.status == scep::PkiStatus::kSuccess) {
     Result<bool> moved =
         b.challenges->Transition(p.id, store::PendingState::kApproved, store::PendingState::kIssued,

@@ -21,6 +21,7 @@
 #include "shared/directory/intune_scep_validation.h"
 #include "shared/openssl/ptr.h"
 #include "shared/pki/ca_material.h"
+#include "shared/pki/cert_issuer.h"
 #include "shared/scep/pki_message.h"
 #include "shared/scep/types.h"
 
@@ -62,7 +63,8 @@ class Enroller {
   Outcome GetCrl(const scep::PkiMessage& msg, Backend& b, Outcome out);
   // IssueAndPublish signs `csr`, stores record + responses, archives the
   // certificate; fills out->certs or a failure.
-  void IssueAndPublish(X509_REQ* csr, const std::string& device_id, Backend& b, Outcome* out);
+  void IssueAndPublish(const pki::CsrInput& csr, const std::string& device_id, Backend& b,
+                       Outcome* out);
   // CheckChallenge: true when `challenge` authorises a PKCSReq; sets
   // *device_id from a webhook answer.
   bool CheckChallenge(const scep::PkiMessage& msg, const std::string& remote, Backend& b,

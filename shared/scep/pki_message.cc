@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
 
+#include "shared/pki/deferred_key.h"
 #include "shared/scep/attributes.h"
 #include "shared/scep/envelope_info.h"
 
@@ -109,11 +110,11 @@ DecodeResult ParseContent(PkiMessage* out) {
   switch (out->type) {
     case MessageType::kPkcsReq:
     case MessageType::kRenewalReq: {
-      const unsigned char* p = reinterpret_cast<const unsigned char*>(c.data());
-      out->csr.reset(d2i_X509_REQ(nullptr, &p, static_cast<long>(c.size())));
+      out->csr = pki::ParseCsrDeferringKey(
+          der::Bytes(reinterpret_cast<const uint8_t*>(c.data()), c.size()));
       if (out->csr == nullptr) return Refused(FailInfo::kBadRequest, "envelope holds no CSR");
-      EVP_PKEY* key = X509_REQ_get0_pubkey(out->csr.get());  // borrowed
-      if (key == nullptr || X509_REQ_verify(out->csr.get(), key) != 1) {
+      out->csr_key = pki::DecodePublicKey(X509_REQ_get_X509_PUBKEY(out->csr.get()));
+      if (!out->csr_key || X509_REQ_verify(out->csr.get(), out->csr_key.get()) != 1) {
         return Refused(FailInfo::kBadMessageCheck, "CSR self-signature does not verify");
       }
       out->challenge = ChallengeOf(out->csr.get());

@@ -37,8 +37,11 @@ struct PkiMessage {
   int cipher_nid = NID_undef;  // the envelope's content cipher: CertRep answers with it
   bool oaep = false;           // the key was transported with RSAES-OAEP
   std::string content;         // decrypted envelope content (DER)
-  // PKCSReq, RenewalReq:
+  // PKCSReq, RenewalReq: the CSR, parsed without its public key being decoded
+  // (pki::ParseCsrDeferringKey: X509_REQ_get0_pubkey is null), and that key,
+  // decoded once; the CSR's self-signature is verified with it.
   openssl::X509ReqPtr csr;
+  openssl::EvpPkeyPtr csr_key;
   std::string challenge;  // challengePassword as UTF-8; "" when absent
   // GetCert, GetCRL (IssuerAndSerialNumber); CertPoll (IssuerAndSubject):
   openssl::X509NamePtr issuer;
