@@ -1,5 +1,6 @@
 #include "responder/worker.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -31,8 +32,7 @@ bool Worker::Start() {
   loop_.data = this;
   if (uv_async_init(&loop_, &stop_async_, OnStop) != 0) return false;
   stop_async_.data = this;
-  if (uv_async_init(&loop_, &inbox_async_, OnInbox) != 0) return false;
-  inbox_async_.data = this;
+  if (!inbox_bell_.Init(&loop_, OnInbox, this)) return false;
   if (uv_timer_init(&loop_, &date_timer_) != 0) return false;
   date_timer_.data = this;
   RefreshDate();
@@ -57,6 +57,8 @@ bool Worker::Start() {
 }
 
 void Worker::Run() {
+  const std::string name = "kw-loop" + std::to_string(index_);
+  pthread_setname_np(pthread_self(), name.c_str());  // at most 15 characters
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Handles closed in Shutdown may still have close callbacks queued.
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -76,16 +78,18 @@ void Worker::Join() {
 }
 
 void Worker::Post(std::function<void(Worker&)> fn) {
-  {
-    std::lock_guard lock(inbox_mu_);
-    if (stopping_) return;
-    inbox_.push_back(std::move(fn));
-  }
-  uv_async_send(&inbox_async_);
+  std::lock_guard lock(inbox_mu_);
+  if (stopping_) return;
+  const bool was_empty = inbox_.empty();
+  inbox_.push_back(std::move(fn));
+  // A non-empty inbox has been rung for already, and OnInbox takes it whole.
+  // Rung under the lock: Shutdown closes the bell only after Stop has set
+  // stopping_ under this lock, so no Ring can reach a closed eventfd.
+  if (was_empty) inbox_bell_.Ring();
 }
 
-void Worker::OnInbox(uv_async_t* a) {
-  Worker* self = static_cast<Worker*>(a->data);
+void Worker::OnInbox(void* data) {
+  Worker* self = static_cast<Worker*>(data);
   std::vector<std::function<void(Worker&)>> batch;
   {
     std::lock_guard lock(self->inbox_mu_);
@@ -102,7 +106,7 @@ void Worker::Shutdown() {
   for (auto& l : listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&date_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&inbox_async_), nullptr);
+  inbox_bell_.Close();
   if (redis_) redis_->Stop();
   std::vector<Connection*> open;
   for (auto& [id, c] : conns_) open.push_back(c.get());

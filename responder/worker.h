@@ -18,6 +18,7 @@
 #include "responder/async_redis.h"
 #include "responder/connection.h"
 #include "responder/context.h"
+#include "responder/doorbell.h"
 #include "responder/http_date.h"
 
 namespace keyward::responder {
@@ -61,7 +62,7 @@ class Worker : public AsyncRedis::Listener {
   static void OnConnection(uv_stream_t* server, int status);
   static void OnDateTimer(uv_timer_t* t);
   static void OnStop(uv_async_t* a);
-  static void OnInbox(uv_async_t* a);
+  static void OnInbox(void* self);
   void Run();
   void RefreshDate();
   void Shutdown();
@@ -74,7 +75,7 @@ class Worker : public AsyncRedis::Listener {
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
   uv_timer_t date_timer_;
   uv_async_t stop_async_;
-  uv_async_t inbox_async_;
+  Doorbell inbox_bell_;  // rung by Post when the inbox was empty
   char date_[kHttpDateLength] = {};
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
   uint64_t next_id_ = 1;
