@@ -60,12 +60,21 @@ class SignerPool {
     std::string der;
     Outcome outcome = Outcome::kInternal;
   };
+  struct Delivery {
+    Worker* worker = nullptr;
+    uint64_t conn_id = 0;
+    Answer answer;
+  };
+  // Most answers a signer thread holds before handing them to their loops;
+  // it hands them over sooner whenever its queue runs empty.
+  static constexpr size_t kDeliverBatch = 8;
 
   void Run();
   Answer Process(Job& job, store::StoreReader** reader);
   bool StatusOf(const ocsp::CertId& id, int ca, store::StoreReader** reader, ocsp::LiveItem* item,
                 bool* no_record);
-  void Deliver(Job& job, Answer answer);
+  void Deliver(std::vector<Delivery>* ready);
+  static void WriteAnswer(Worker& w, uint64_t conn_id, const Answer& answer);
 
   Context& ctx_;
   std::vector<ocsp::ResponseSigner> signers_;
