@@ -1,6 +1,7 @@
 #include "shared/pki/deferred_key.h"
 
 #include <openssl/asn1t.h>
+#include <openssl/crypto.h>
 #include <openssl/provider.h>
 
 namespace keyward::pki {
@@ -38,6 +39,38 @@ openssl::X509ReqPtr ParseCsrDeferringKey(der::Bytes der) {
   // The failed decode in the keyless context leaves errors behind.
   openssl::DrainErrors();
   return csr;
+}
+
+openssl::X509Ptr ParseCertificate(der::Bytes der) {
+  const unsigned char* p = der.data();
+  long len = static_cast<long>(der.size());
+  const unsigned char* end = der.data() + der.size();
+  OSSL_LIB_CTX* keyless = KeylessContext();
+  openssl::X509Ptr cert(keyless == nullptr
+                            ? nullptr
+                            : reinterpret_cast<X509*>(ASN1_item_d2i_ex(
+                                  nullptr, &p, len, ASN1_ITEM_rptr(X509), keyless, nullptr)));
+  openssl::DrainErrors();
+  if (cert && p == end) {
+    openssl::EvpPkeyPtr rsa = RsaPublicKeyOf(X509_get_X509_PUBKEY(cert.get()));
+    // X509_set_pubkey re-encodes the SubjectPublicKeyInfo: keep the result
+    // only if the certificate still encodes to the bytes it was signed as.
+    bool same = false;
+    if (rsa && X509_set_pubkey(cert.get(), rsa.get()) == 1) {
+      unsigned char* now = nullptr;
+      int now_len = i2d_X509(cert.get(), &now);
+      same = now_len > 0 && static_cast<size_t>(now_len) == der.size() &&
+             CRYPTO_memcmp(now, der.data(), der.size()) == 0;
+      OPENSSL_free(now);
+    }
+    openssl::DrainErrors();
+    if (same) return cert;
+  }
+  p = der.data();
+  cert.reset(d2i_X509(nullptr, &p, len));
+  if (cert && p != end) cert.reset();
+  openssl::DrainErrors();
+  return cert;
 }
 
 openssl::EvpPkeyPtr RsaPublicKeyOf(const X509_PUBKEY* spki) {

@@ -21,6 +21,14 @@ namespace keyward::pki {
 // X509_REQ_get_X509_PUBKEY. Null when the bytes are not a CSR.
 openssl::X509ReqPtr ParseCsrDeferringKey(der::Bytes der);
 
+// ParseCertificate parses one DER certificate (the whole input) as
+// d2i_X509 does, except that an rsaEncryption key is read directly
+// (RsaPublicKeyOf) instead of through OpenSSL's decoders; other keys, and
+// any key whose re-encoding would differ from the certificate's bytes, take
+// the d2i_X509 path. X509_get0_pubkey works on the result either way. Null
+// when the bytes are not a certificate.
+openssl::X509Ptr ParseCertificate(der::Bytes der);
+
 // RsaPublicKeyOf: the key of an rsaEncryption SubjectPublicKeyInfo, read
 // directly (a few µs); null for any other algorithm or a malformed key. The
 // key is one X509_set_pubkey encodes without OpenSSL's encoders.

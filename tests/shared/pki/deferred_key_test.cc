@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 #include <string>
 
@@ -80,6 +81,76 @@ TEST(RsaPublicKeyOfTest, RsaOnlyAndEncodesBackToTheSameBytes) {
 
   EXPECT_FALSE(RsaPublicKeyOf(X509_REQ_get_X509_PUBKEY(ec_csr->get())));
   EXPECT_FALSE(RsaPublicKeyOf(nullptr));
+}
+
+std::string CertDer(X509* cert) {
+  unsigned char* der = nullptr;
+  int len = i2d_X509(cert, &der);
+  std::string out(reinterpret_cast<char*>(der), len > 0 ? static_cast<size_t>(len) : 0);
+  OPENSSL_free(der);
+  return out;
+}
+
+// SelfSigned: a self-signed certificate for `key`. With kNoRsaNull the
+// rsaEncryption AlgorithmIdentifier leaves out its NULL parameters, which
+// X509_set_pubkey would put back.
+enum class RsaParams { kNull, kNoRsaNull };
+openssl::X509Ptr SelfSigned(EVP_PKEY* key, RsaParams params = RsaParams::kNull) {
+  openssl::X509Ptr cert(X509_new());
+  X509_set_version(cert.get(), X509_VERSION_3);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 7);
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("self"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
+  X509_set_pubkey(cert.get(), key);
+  if (params == RsaParams::kNoRsaNull) {
+    X509_PUBKEY* spki = X509_get_X509_PUBKEY(cert.get());
+    const unsigned char* bits = nullptr;
+    int len = 0;
+    X509_PUBKEY_get0_param(nullptr, &bits, &len, nullptr, spki);
+    auto* copy = static_cast<unsigned char*>(OPENSSL_memdup(bits, static_cast<size_t>(len)));
+    X509_PUBKEY_set0_param(spki, OBJ_nid2obj(NID_rsaEncryption), V_ASN1_UNDEF, nullptr, copy, len);
+  }
+  X509_sign(cert.get(), key, EVP_sha256());
+  return cert;
+}
+
+TEST(ParseCertificateTest, RsaKeyReadDirectlyOthersThroughOpenssl) {
+  for (const char* type : {"rsa-2048", "ec-p256"}) {
+    Result<openssl::EvpPkeyPtr> key = GenerateKey(type);
+    ASSERT_TRUE(key) << type;
+    std::string der = CertDer(SelfSigned(key->get()).get());
+    openssl::X509Ptr cert = ParseCertificate(BytesOf(der));
+    ASSERT_TRUE(cert) << type;
+    EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key->get()), 1) << type;
+    EXPECT_EQ(CertDer(cert.get()), der) << type;
+    EXPECT_EQ(X509_verify(cert.get(), key->get()), 1) << type;
+    EXPECT_EQ(X509_check_issued(cert.get(), cert.get()), X509_V_OK) << type;
+  }
+}
+
+TEST(ParseCertificateTest, KeyWhoseReencodingDiffersKeepsTheSignedBytes) {
+  Result<openssl::EvpPkeyPtr> key = GenerateKey("rsa-2048");
+  ASSERT_TRUE(key);
+  std::string der = CertDer(SelfSigned(key->get(), RsaParams::kNoRsaNull).get());
+  openssl::X509Ptr cert = ParseCertificate(BytesOf(der));
+  ASSERT_TRUE(cert);
+  EXPECT_EQ(CertDer(cert.get()), der);
+  EXPECT_EQ(X509_verify(cert.get(), key->get()), 1);
+  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key->get()), 1);
+}
+
+TEST(ParseCertificateTest, RejectsTrailingBytesAndGarbage) {
+  Result<openssl::EvpPkeyPtr> key = GenerateKey("rsa-2048");
+  ASSERT_TRUE(key);
+  std::string der = CertDer(SelfSigned(key->get()).get());
+  EXPECT_FALSE(ParseCertificate(BytesOf(der + "x")));
+  EXPECT_FALSE(ParseCertificate(BytesOf(der.substr(0, der.size() - 1))));
+  EXPECT_FALSE(ParseCertificate(BytesOf("")));
+  EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
 TEST(ParseCsrDeferringKeyTest, RejectsWhatIsNotACsr) {
