@@ -7,10 +7,36 @@
 
 #include "shared/pki/deferred_key.h"
 #include "shared/scep/attributes.h"
+#include "shared/scep/detached_certs.h"
 #include "shared/scep/envelope_info.h"
 
 namespace keyward::scep {
 namespace {
+
+void FreeCerts(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
+using CertStack = std::unique_ptr<STACK_OF(X509), openssl::Free<FreeCerts>>;
+
+// ParseDetached parses a DER pkiMessage with its certificates detached
+// (DetachCertificates) and pushes them, parsed by pki::ParseCertificate, onto
+// `certs`. Null when the message does not split that way or a part does not
+// parse; the caller then parses it whole, which also classifies the error.
+openssl::CmsPtr ParseDetached(der::Bytes der, STACK_OF(X509) * certs) {
+  DetachedCerts parts;
+  if (certs == nullptr || !DetachCertificates(der, &parts)) return nullptr;
+  for (der::Bytes c : parts.certs) {
+    openssl::X509Ptr cert = pki::ParseCertificate(c);
+    if (!cert || sk_X509_push(certs, cert.get()) <= 0) return nullptr;
+    cert.release();  // owned by the stack
+  }
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(parts.message.data());
+  openssl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(parts.message.size())));
+  if (cms &&
+      p != reinterpret_cast<const unsigned char*>(parts.message.data()) + parts.message.size()) {
+    cms.reset();
+  }
+  openssl::DrainErrors();
+  return cms;
+}
 
 DecodeResult Malformed(std::string reason) {
   openssl::DrainErrors();
@@ -164,10 +190,17 @@ std::string ChallengeOf(X509_REQ* csr) {
 DecodeResult DecodePkiMessage(der::Bytes der, std::span<const Decrypter> decrypters,
                               WeakAlgorithms weak, PkiMessage* out) {
   *out = PkiMessage();
-  const unsigned char* p = der.data();
-  openssl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
-  if (cms == nullptr) return Malformed("not a CMS ContentInfo");
-  if (p != der.data() + der.size()) return Malformed("trailing bytes after the pkiMessage");
+  CertStack certs(sk_X509_new_null());
+  openssl::CmsPtr cms = ParseDetached(der, certs.get());
+  if (cms == nullptr) {
+    // BER, or a shape DetachCertificates leaves alone: OpenSSL reads it all.
+    certs.reset(sk_X509_new_null());
+    const unsigned char* p = der.data();
+    cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+    if (cms == nullptr) return Malformed("not a CMS ContentInfo");
+    if (p != der.data() + der.size()) return Malformed("trailing bytes after the pkiMessage");
+  }
+  if (certs == nullptr) return Malformed("out of memory");
   if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
     return Malformed("pkiMessage is not SignedData");
   }
@@ -189,7 +222,9 @@ DecodeResult DecodePkiMessage(der::Bytes der, std::span<const Decrypter> decrypt
   out->sender_nonce = std::move(*nonce);
 
   // From here a refusal can be answered with a CertRep FAILURE.
-  CMS_set1_signers_certs(cms.get(), nullptr, 0);  // matches the SignerInfo to its certificate
+  // Matches the SignerInfo to its certificate, among the detached ones and
+  // any the message still carries.
+  CMS_set1_signers_certs(cms.get(), certs.get(), 0);
   X509* signer = nullptr;
   X509_ALGOR* digest_alg = nullptr;
   CMS_SignerInfo_get0_algs(si, nullptr, &signer, &digest_alg, nullptr);
@@ -207,7 +242,7 @@ DecodeResult DecodePkiMessage(der::Bytes der, std::span<const Decrypter> decrypt
   // signature is checked here, the certificate's standing by the caller.
   openssl::BioPtr envelope_bio(BIO_new(BIO_s_mem()));
   if (envelope_bio == nullptr) return Refused(FailInfo::kBadRequest, "out of memory");
-  if (CMS_verify(cms.get(), nullptr, nullptr, nullptr, envelope_bio.get(),
+  if (CMS_verify(cms.get(), certs.get(), nullptr, nullptr, envelope_bio.get(),
                  CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
     return Refused(FailInfo::kBadMessageCheck, "signature does not verify");
   }

@@ -87,6 +87,55 @@ TEST_F(PkiMessageTest, EnvelopeForSomeoneElseIsBadMessageCheck) {
   EXPECT_EQ(m.transaction_id, "tid-0001");  // still answerable
 }
 
+// The signer certificate is read apart from the message (DetachCertificates)
+// when the message is DER; other encodings and key types take OpenSSL's own
+// path. Each decodes to the same thing.
+TEST_F(PkiMessageTest, BerMessageEcSignerAndExtraCertificatesDecodeAlike) {
+  std::string der = Message();
+  // BER: the outer SEQUENCE with an indefinite length.
+  size_t header = 2 + (static_cast<unsigned char>(der[1]) & 0x7f);
+  std::string ber = std::string("\x30\x80", 2) + der.substr(header) + std::string(2, '\0');
+  PkiMessage m;
+  DecodeResult r = Decode(ber, &m);
+  ASSERT_EQ(r.status, DecodeStatus::kOk) << r.reason;
+  EXPECT_EQ(X509_cmp(m.signer.get(), client_.get()), 0);
+  EXPECT_EQ(m.challenge, "static-secret");
+
+  // A signer whose key is not RSA.
+  openssl::EvpPkeyPtr ec(EVP_EC_gen("P-256"));
+  openssl::X509Ptr ec_signer = sc::SelfSigned(ec.get(), sc::SignerStyle::kSelfSignedSha256, "ec");
+  std::string from_ec =
+      sc::Request(sc::CsrDer(csr_.get()), ra_.get(), ec_signer.get(), ec.get(), {});
+  r = Decode(from_ec, &m);
+  ASSERT_EQ(r.status, DecodeStatus::kOk) << r.reason;
+  EXPECT_EQ(X509_cmp(m.signer.get(), ec_signer.get()), 0);
+  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(m.signer.get()), ec.get()), 1);
+
+  // More certificates than the signer's: the SignerInfo still finds its own.
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  openssl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  ASSERT_TRUE(cms);
+  ASSERT_EQ(CMS_add1_cert(cms.get(), ra_.get()), 1);
+  r = Decode(sc::CmsDer(cms.get()), &m);
+  ASSERT_EQ(r.status, DecodeStatus::kOk) << r.reason;
+  EXPECT_EQ(X509_cmp(m.signer.get(), client_.get()), 0);
+  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(m.signer.get()), client_key_.get()), 1);
+  EXPECT_EQ(EVP_PKEY_eq(m.csr_key.get(), client_key_.get()), 1);
+}
+
+TEST_F(PkiMessageTest, TamperedSignedAttributesFailTheSignatureCheck) {
+  sc::MessageSpec spec;
+  spec.transaction_id = "tid-AAAA";
+  std::string der = Message(spec);
+  size_t at = der.find("tid-AAAA");
+  ASSERT_NE(at, std::string::npos);
+  der[at + 4] = 'B';
+  PkiMessage m;
+  DecodeResult r = Decode(der, &m);
+  EXPECT_EQ(r.status, DecodeStatus::kRefused);
+  EXPECT_EQ(r.fail_info, FailInfo::kBadMessageCheck) << r.reason;
+}
+
 TEST_F(PkiMessageTest, TruncationsNeverCrash) {
   std::string good = Message();
   for (size_t len = 0; len < good.size(); len += 7) {
