@@ -88,13 +88,18 @@ void SignerPool::Run() {
   // CPU from event-loop CPU.
   pthread_setname_np(pthread_self(), "kw-signer");
   // On Linux a thread's nice value is its own (PRIO_PROCESS with its tid).
-  // Lower priority than the event loops: a flood of nonces or unknown
+  // signer_nice steps below the process (and so the event loops, whatever
+  // nice the process was started with): a flood of nonces or unknown
   // serials then takes only the CPU the cached hit path leaves, and the
   // deadline turns the rest into tryLater.
-  if (ctx_.responder.signer_nice > 0 &&
-      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), ctx_.responder.signer_nice) != 0) {
-    spdlog::warn("signer thread: setpriority({}) failed: {}", ctx_.responder.signer_nice,
-                 std::strerror(errno));
+  if (ctx_.responder.signer_nice > 0) {
+    const auto tid = static_cast<id_t>(gettid());
+    errno = 0;
+    const int base = getpriority(PRIO_PROCESS, tid);
+    const int nice = std::min(19, (errno == 0 ? base : 0) + ctx_.responder.signer_nice);
+    if (setpriority(PRIO_PROCESS, tid, nice) != 0) {
+      spdlog::warn("signer thread: setpriority({}) failed: {}", nice, std::strerror(errno));
+    }
   }
   // Each thread has its own blocking Redis connection for record lookups,
   // opened on first use and reopened after a failure.

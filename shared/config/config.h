@@ -76,9 +76,9 @@ struct ResponderConfig {
   int signer_threads = 0;        // 0: one per core
   int signer_queue = 1024;       // live-signing jobs waiting, per process
   int signer_deadline_ms = 500;  // a queued job older than this gets tryLater
-  // Scheduling niceness of the signer threads (0 to 19): when signing and
-  // the event loops want the same core, the loops, and so the cached hit
-  // path, win it.
+  // How many nice steps (0 to 19) the signer threads run below the process:
+  // when signing and the event loops want the same core, the loops, and so
+  // the cached hit path, win it.
   int signer_nice = 10;
   int negative_cache_s = 5;  // "unknown" answers are cached this long
 };
