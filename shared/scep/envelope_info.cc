@@ -101,14 +101,24 @@ bool ReadDer(const unsigned char* p, const unsigned char* end, EnvelopeInfo* out
 }  // namespace
 
 bool ReadEnvelopeInfo(der::Bytes der, EnvelopeInfo* out) {
-  *out = EnvelopeInfo();
-  // Clients may send BER (indefinite lengths); OpenSSL reads it, and
-  // re-encoding gives DER with definite lengths to walk.
   const unsigned char* p = der.data();
   openssl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
-  if (cms == nullptr) return false;
+  if (cms == nullptr) {
+    *out = EnvelopeInfo();
+    return false;
+  }
+  return ReadEnvelopeInfo(der, cms.get(), out);
+}
+
+bool ReadEnvelopeInfo(der::Bytes der, CMS_ContentInfo* parsed, EnvelopeInfo* out) {
+  *out = EnvelopeInfo();
+  // Most clients send DER, which is walked as it is.
+  if (ReadDer(der.data(), der.data() + der.size(), out)) return true;
+  // Clients may send BER (indefinite lengths); OpenSSL reads it, and
+  // re-encoding gives DER with definite lengths to walk.
+  *out = EnvelopeInfo();
   unsigned char* encoded = nullptr;
-  int len = i2d_CMS_ContentInfo(cms.get(), &encoded);
+  int len = i2d_CMS_ContentInfo(parsed, &encoded);
   if (len <= 0) return false;
   bool ok = ReadDer(encoded, encoded + len, out);
   OPENSSL_free(encoded);

@@ -5,6 +5,8 @@
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
 
+#include <utility>
+
 #include "shared/pki/deferred_key.h"
 #include "shared/scep/attributes.h"
 #include "shared/scep/detached_certs.h"
@@ -86,12 +88,18 @@ bool CipherAccepted(int nid, WeakAlgorithms weak) {
   }
 }
 
-bool Decrypt(const std::string& envelope, std::span<const Decrypter> decrypters, std::string* out) {
+// Decrypt tries each decrypter on `parsed` (the envelope, parsed; consumed).
+bool Decrypt(const std::string& envelope, openssl::CmsPtr parsed,
+             std::span<const Decrypter> decrypters, std::string* out) {
   for (const Decrypter& d : decrypters) {
     if (d.cert == nullptr || d.key == nullptr) continue;
-    // Parsed afresh for every key: a failed attempt may leave state behind.
-    const unsigned char* p = reinterpret_cast<const unsigned char*>(envelope.data());
-    openssl::CmsPtr env(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(envelope.size())));
+    // Parsed afresh for every further key: a failed attempt may leave state
+    // behind.
+    openssl::CmsPtr env = std::move(parsed);
+    if (env == nullptr) {
+      const unsigned char* p = reinterpret_cast<const unsigned char*>(envelope.data());
+      env.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(envelope.size())));
+    }
     if (env == nullptr) return false;
     openssl::BioPtr plain(BIO_new(BIO_s_mem()));
     if (plain == nullptr) return false;
@@ -247,9 +255,13 @@ DecodeResult DecodePkiMessage(der::Bytes der, std::span<const Decrypter> decrypt
     return Refused(FailInfo::kBadMessageCheck, "signature does not verify");
   }
   std::string envelope = BioContents(envelope_bio.get());
+  der::Bytes envelope_bytes(reinterpret_cast<const uint8_t*>(envelope.data()), envelope.size());
+  const unsigned char* ep = envelope_bytes.data();
+  openssl::CmsPtr parsed_envelope(
+      d2i_CMS_ContentInfo(nullptr, &ep, static_cast<long>(envelope_bytes.size())));
   EnvelopeInfo info;
-  if (!ReadEnvelopeInfo(
-          der::Bytes(reinterpret_cast<const uint8_t*>(envelope.data()), envelope.size()), &info)) {
+  if (parsed_envelope == nullptr ||
+      !ReadEnvelopeInfo(envelope_bytes, parsed_envelope.get(), &info)) {
     return Refused(FailInfo::kBadRequest, "content is not an EnvelopedData");
   }
   out->cipher_nid = info.cipher_nid;
@@ -258,7 +270,7 @@ DecodeResult DecodePkiMessage(der::Bytes der, std::span<const Decrypter> decrypt
     return Refused(FailInfo::kBadAlg,
                    std::string("cipher ") + OBJ_nid2sn(out->cipher_nid) + " not accepted");
   }
-  if (!Decrypt(envelope, decrypters, &out->content)) {
+  if (!Decrypt(envelope, std::move(parsed_envelope), decrypters, &out->content)) {
     return Refused(FailInfo::kBadMessageCheck, "envelope is not for our RA/CA key or is corrupt");
   }
   return ParseContent(out);

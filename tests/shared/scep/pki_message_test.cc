@@ -203,6 +203,23 @@ TEST(EnvelopeInfoTest, RejectsNonEnvelopes) {
   EXPECT_FALSE(ReadEnvelopeInfo(BytesOf(seq), &info));
 }
 
+TEST(EnvelopeInfoTest, DerAndBerReadAlike) {
+  openssl::EvpPkeyPtr key = sc::RsaKey();
+  openssl::X509Ptr ra = sc::SelfSigned(key.get(), sc::SignerStyle::kSelfSignedSha256, "RA");
+  sc::MessageSpec spec;
+  spec.cipher = EVP_aes_256_cbc();
+  spec.transport = sc::KeyTransport::kOaep;
+  std::string der = sc::Envelope("content", ra.get(), spec);
+  size_t header = 2 + (static_cast<unsigned char>(der[1]) & 0x7f);
+  std::string ber = std::string("\x30\x80", 2) + der.substr(header) + std::string(2, '\0');
+  for (const std::string& encoding : {der, ber}) {
+    EnvelopeInfo info;
+    ASSERT_TRUE(ReadEnvelopeInfo(BytesOf(encoding), &info)) << encoding.size();
+    EXPECT_EQ(info.cipher_nid, NID_aes_256_cbc);
+    EXPECT_TRUE(info.oaep);
+  }
+}
+
 TEST(CapsTest, Text) {
   EXPECT_EQ(CapsText(LegacyClients::kOff, false),
             "POSTPKIOperation\nSHA-256\nSHA-512\nAES\nSCEPStandard\nRenewal\n");
