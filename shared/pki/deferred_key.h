@@ -16,8 +16,8 @@
 namespace keyward::pki {
 
 // ParseCsrDeferringKey parses a DER CSR (trailing bytes ignored, as
-// d2i_X509_REQ does) whose public key OpenSSL does not decode: the result's
-// X509_REQ_get0_pubkey is null, so callers use DecodePublicKey of its
+// d2i_X509_REQ does) without OpenSSL decoding its public key: the result's
+// X509_REQ_get0_pubkey may be null, so callers use DecodePublicKey of its
 // X509_REQ_get_X509_PUBKEY. Null when the bytes are not a CSR.
 openssl::X509ReqPtr ParseCsrDeferringKey(der::Bytes der);
 
