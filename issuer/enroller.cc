@@ -95,6 +95,7 @@ Enroller::Enroller(const config::Config& cfg, const std::vector<pki::CaMaterial>
       icfg_(cfg.issuer),
       ca_cfg_(*cfg.FindCa(ca.name)),
       cas_(cas),
+      signers_(cas),
       ca_(ca),
       backends_(backends),
       clock_(std::move(clock)),
@@ -362,7 +363,7 @@ void Enroller::IssueAndPublish(const pki::CsrInput& csr, const std::string& devi
     return;
   }
   issued->record.device_id = pki::DeviceIdOf(issued->cert.get(), ca_cfg_.device_id);
-  status::StatusPublisher publisher(*b.store, cas_, cfg_.ocsp);
+  status::StatusPublisher publisher(*b.store, signers_, cfg_.ocsp);
   if (Result<uint64_t> gen = publisher.Publish(issued->record, now); !gen) {
     // Signed but never handed out: no responder would know it.
     *out = Refuse(std::move(*out), scep::FailInfo::kBadRequest, kStoreAway);

@@ -24,6 +24,7 @@
 #include "shared/pki/cert_issuer.h"
 #include "shared/scep/pki_message.h"
 #include "shared/scep/types.h"
+#include "shared/status/ca_signers.h"
 
 namespace keyward::issuer {
 
@@ -81,6 +82,7 @@ class Enroller {
   const config::IssuerConfig& icfg_;
   const config::CaConfig& ca_cfg_;
   const std::vector<pki::CaMaterial>& cas_;
+  status::CaSigners signers_;  // every publish shares them
   const pki::CaMaterial& ca_;
   BackendPool& backends_;
   Clock clock_;

@@ -3,23 +3,19 @@
 namespace keyward::status {
 
 const pki::CaMaterial* StatusPublisher::FindCa(const std::string& name) const {
-  for (const pki::CaMaterial& ca : cas_) {
-    if (ca.name == name) return &ca;
-  }
-  return nullptr;
+  return signers_.FindCa(name);
 }
 
 Result<store::CertUpdate> StatusPublisher::BuildUpdate(const store::CertRecord& record,
                                                        int64_t now) const {
-  const pki::CaMaterial* ca = FindCa(record.ca);
-  if (ca == nullptr) return Fail("unknown CA '" + record.ca + "'");
-  ocsp::ResponseSigner signer(*ca);
+  const ocsp::ResponseSigner* signer = signers_.FindSigner(record.ca);
+  if (signer == nullptr) return Fail("unknown CA '" + record.ca + "'");
   ocsp::Validity validity{now, ocsp_.validity_s, ocsp_.backdate_s};
   store::CertUpdate update;
   update.record = record;
   update.record.updated_at = now;
   for (ocsp::HashAlg alg : kPrecomputedAlgs) {
-    Result<store::StoredResponse> signed_response = signer.SignPrecomputed(record, alg, validity);
+    Result<store::StoredResponse> signed_response = signer->SignPrecomputed(record, alg, validity);
     if (!signed_response) {
       return Fail("signing " + record.ca + "/" + record.serial_hex + ": " +
                   signed_response.error());

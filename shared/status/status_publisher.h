@@ -4,6 +4,7 @@
 // step, which also publishes the invalidation every responder listens for.
 // Used by `keyward issue/revoke`, the issuer and the poller.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "shared/ocsp/response_signer.h"
 #include "shared/pki/ca_material.h"
 #include "shared/result.h"
+#include "shared/status/ca_signers.h"
 #include "shared/store/store.h"
 
 namespace keyward::status {
@@ -21,10 +23,16 @@ inline constexpr ocsp::HashAlg kPrecomputedAlgs[] = {ocsp::HashAlg::kSha1, ocsp:
 
 class StatusPublisher {
  public:
-  // `cas` and `store` must outlive the publisher.
+  // `cas` and `store` must outlive the publisher. Makes its own signers
+  // (one signature per CA): for a publisher that lives a while.
   StatusPublisher(store::StoreWriter& store, const std::vector<pki::CaMaterial>& cas,
                   const config::OcspConfig& ocsp)
-      : store_(store), cas_(cas), ocsp_(ocsp) {}
+      : store_(store), owned_(std::make_unique<CaSigners>(cas)), signers_(*owned_), ocsp_(ocsp) {}
+  // Shares `signers`, which must outlive the publisher: for one made per
+  // call (the issuer makes one per enrollment, on its backend's store).
+  StatusPublisher(store::StoreWriter& store, const CaSigners& signers,
+                  const config::OcspConfig& ocsp)
+      : store_(store), signers_(signers), ocsp_(ocsp) {}
 
   // BuildUpdate signs every precomputed variant for `record` at time `now`.
   Result<store::CertUpdate> BuildUpdate(const store::CertRecord& record, int64_t now) const;
@@ -38,7 +46,8 @@ class StatusPublisher {
 
  private:
   store::StoreWriter& store_;
-  const std::vector<pki::CaMaterial>& cas_;
+  std::unique_ptr<CaSigners> owned_;
+  const CaSigners& signers_;
   config::OcspConfig ocsp_;
 };
 
