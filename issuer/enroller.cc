@@ -338,20 +338,15 @@ Outcome Enroller::Enroll(const scep::PkiMessage& msg, Backend& b, Outcome out) {
   }
   // DecodePkiMessage verified the CSR with msg.csr_key.
   IssueAndPublish({msg.csr.get(), msg.csr_key.get(), pki::CsrSignature::kCheckedByCaller},
-                  device_id, b, &out);
+                  device_id, b, &out, store::PendingId(msg.transaction_id));
   if (mode_ == ChallengeMode::kIntune && msg.type == scep::MessageType::kPkcsReq) {
     NotifyIntune(msg, out);
-  }
-  if (out.status == scep::PkiStatus::kSuccess) {
-    // Best effort: without it a resend is judged afresh.
-    (void)b.challenges->PutTransaction(ca_.name, store::PendingId(msg.transaction_id),
-                                       out.audit.serial_hex, kTransactionMemoryS);
   }
   return out;
 }
 
 void Enroller::IssueAndPublish(const pki::CsrInput& csr, const std::string& device_id, Backend& b,
-                               Outcome* out) {
+                               Outcome* out, const std::string& transaction_id) {
   // No store check first: Publish below is the check, and the certificate
   // it fails for is never handed out. A round trip per enrollment saved
   // costs a wasted signature only while Redis is away.
@@ -374,9 +369,16 @@ void Enroller::IssueAndPublish(const pki::CsrInput& csr, const std::string& devi
   int len = i2d_X509(issued->cert.get(), &der);
   if (len > 0) {
     std::string bytes(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-    // For GetCert and CertPoll; losing it only costs those a badCertId.
-    (void)b.challenges->PutIssued(ca_.name, issued->record.serial_hex, bytes,
-                                  issued->record.not_after - now);
+    // Best effort: without the certificate GetCert and CertPoll answer
+    // badCertId; without the transaction a resend is judged afresh.
+    if (transaction_id.empty()) {
+      (void)b.challenges->PutIssued(ca_.name, issued->record.serial_hex, bytes,
+                                    issued->record.not_after - now);
+    } else {
+      (void)b.challenges->PutIssuedForTransaction(ca_.name, issued->record.serial_hex, bytes,
+                                                  issued->record.not_after - now, transaction_id,
+                                                  kTransactionMemoryS);
+    }
     OPENSSL_free(der);
   }
   out->status = scep::PkiStatus::kSuccess;

@@ -64,8 +64,10 @@ class Enroller {
   Outcome GetCrl(const scep::PkiMessage& msg, Backend& b, Outcome out);
   // IssueAndPublish signs `csr`, stores record + responses, archives the
   // certificate; fills out->certs or a failure.
+  // `transaction_id`, when not empty, is remembered for resends in the same
+  // round trip that keeps the certificate for GetCert and CertPoll.
   void IssueAndPublish(const pki::CsrInput& csr, const std::string& device_id, Backend& b,
-                       Outcome* out);
+                       Outcome* out, const std::string& transaction_id = "");
   // CheckChallenge: true when `challenge` authorises a PKCSReq; sets
   // *device_id from a webhook answer.
   bool CheckChallenge(const scep::PkiMessage& msg, const std::string& remote, Backend& b,

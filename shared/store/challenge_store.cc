@@ -218,6 +218,23 @@ Result<void> ChallengeStore::PutTransaction(const std::string& ca, const std::st
   return {};
 }
 
+Result<void> ChallengeStore::PutIssuedForTransaction(const std::string& ca,
+                                                     const std::string& serial_hex,
+                                                     const std::string& der, int64_t ttl_s,
+                                                     const std::string& id, int64_t txn_ttl_s) {
+  const std::string issued_key = prefix_ + "scep:issued:" + ca + ":" + serial_hex;
+  const std::string issued_ttl = std::to_string(ttl_s > 0 ? ttl_s : 1);
+  const std::string txn_key = prefix_ + "scep:txn:" + ca + ":" + id;
+  const std::string txn_ttl = std::to_string(txn_ttl_s > 0 ? txn_ttl_s : 1);
+  Result<std::vector<RedisReplyPtr>> r = conn_.Pipeline(
+      {{"SET", issued_key, der, "EX", issued_ttl}, {"SET", txn_key, serial_hex, "EX", txn_ttl}});
+  if (!r) return Fail(r.error());
+  for (const RedisReplyPtr& reply : *r) {
+    if (reply->type == REDIS_REPLY_ERROR) return Fail(std::string(ReplyString(reply.get())));
+  }
+  return {};
+}
+
 Result<std::optional<std::string>> ChallengeStore::GetTransaction(const std::string& ca,
                                                                   const std::string& id) {
   Result<RedisReplyPtr> r = conn_.Command({"GET", prefix_ + "scep:txn:" + ca + ":" + id});

@@ -79,6 +79,11 @@ class ChallengeStore {
   Result<void> PutTransaction(const std::string& ca, const std::string& id,
                               const std::string& serial_hex, int64_t ttl_s);
   Result<std::optional<std::string>> GetTransaction(const std::string& ca, const std::string& id);
+  // PutIssuedForTransaction is PutIssued and PutTransaction in one round
+  // trip (pipelined), for the issuer's common path.
+  Result<void> PutIssuedForTransaction(const std::string& ca, const std::string& serial_hex,
+                                       const std::string& der, int64_t ttl_s, const std::string& id,
+                                       int64_t txn_ttl_s);
 
   Result<void> Ping();
 
