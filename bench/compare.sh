@@ -402,6 +402,22 @@ fi
 stop "$sc_kw"
 stop "${pids[0]}"  # redis
 
+# --- the hit path under a live-signing flood (bench/flood_isolation.sh) ----------
+# Its own Redis and responder on the same cores: the hit path alone (A), then
+# during floods of nonce requests and never-issued serials that the signer
+# queue holds (B) or overflows (C), and the control D (as many connections as
+# C, cached requests only). Into RESULTS.md through flood-isolation.json.
+log "flood isolation: the hit path alone and during live-signing floods"
+if BENCH_SERVER_CORE=$server_core BENCH_CLIENT_CORE=$client_core FLOOD_DURATION=$dur \
+    "$root/bench/flood_isolation.sh" --bin "$bin" --out "$out/flood-isolation.json" \
+    >"$out/flood-isolation.txt" 2>"$work/flood-isolation.log"; then
+  while read -r line; do log "flood isolation: $line"; done <"$out/flood-isolation.txt"
+else
+  log "flood isolation FAILED: $(tail -3 "$work/flood-isolation.log" | tr '\n' ' ')"
+  failed+=(flood-isolation)
+fi
+# --- end of the flood isolation section ------------------------------------------
+
 # --- micro-benchmarks ------------------------------------------------------------
 log "micro-benchmarks"
 taskset -c "$client_core" "$bin/keyward-microbench" --benchmark_color=false \

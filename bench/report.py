@@ -118,6 +118,12 @@ results = {
     "micro": {n: {"ns_per_op": b.get("cpu_time"), "items_per_second": b.get("items_per_second")} for n, b in micro_rates.items()},
     "targets": [{"target": t, "value": v, "op": op, "goal": g, "status": met(v, op, g)} for t, v, op, g, _ in targets],
 }
+# --- the hit path under a live-signing flood (bench/flood_isolation.sh) ------
+flood_iso = load(os.path.join(out_dir, "flood-isolation.json"))
+if flood_iso:
+    results["flood_isolation"] = flood_iso
+# --- end of the flood isolation block -------------------------------------------
+
 with open(os.path.join(out_dir, "results.json"), "w") as f:
     json.dump(results, f, indent=2)
 
@@ -318,6 +324,53 @@ if seed_scale and scale:
 else:
     w("not measured in this run.")
 w("")
+
+# --- the hit path under a live-signing flood (bench/flood_isolation.sh) ------
+w("## The hit path under a live-signing flood")
+w("")
+if flood_iso and flood_iso.get("runs"):
+    fc = flood_iso.get("config", {})
+    med = flood_iso.get("median", {})
+    rat = flood_iso.get("ratio_over_a", {})
+    fl = flood_iso.get("flood", {})
+    rs = flood_iso.get("responder", {})
+    w(f"`bench/flood_isolation.sh`: one keyward-responder on core {fc.get('server_core', '?')} (workers = 1, "
+      f"signer_threads = 1, signer_queue {fc.get('signer_queue', '?')}), every client on core {fc.get('client_core', '?')}, "
+      f"Redis on core {fc.get('redis_core', '?')}. The hit path is `keyward-bench load` open loop at "
+      f"{fc.get('hit_rate', '?')}/s over {fc.get('hit_connections', '?')} keep-alive connections (POST, cached serials, "
+      "no nonce). The floods are closed loops at full speed: one client sends a fresh nonce with every request for a "
+      "known serial, the other asks for never-issued serials without a nonce (a Redis miss, a record lookup, a "
+      "signature and a negative-cache entry each). D is the control: as many connections as C asking only for cached "
+      f"answers. The kinds alternate ({fc.get('kinds', '?')}, {fc.get('rounds', '?')} rounds, {fc.get('duration_s', '?')} s "
+      "measured each after 1 s warm-up); medians shown, ratios over A.")
+    w("")
+    w("| run | flood connections | hit p50 ms | hit p99 ms | hit answers/s | due, never sent | flood signed | flood tryLater | "
+      "p50 / A | p99 / A | answers/s / A | responder CPU s (two busiest threads); server core busy |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    names = flood_iso.get("kinds", {})
+    for k in sorted(med):
+        m, r, f, c = med[k], rat.get(k, {}), fl.get(k, {}), rs.get(k, {})
+        sv = f.get("server", {})
+        msv = lambda v: v / 1000 if v is not None else None
+        w(f"| {k}: {names.get(k, '?')} | {f.get('connections', 0)} | {fmt(msv(m.get('p50_us')), 3)} | "
+          f"{fmt(msv(m.get('p99_us')), 3)} | {fmt(m.get('served_rps'))} | {fmt(m.get('unsent'))} | "
+          f"{fmt(sv.get('live_signatures')) if f else '-'} | {fmt(sv.get('live_trylater')) if f else '-'} | "
+          f"{fmt(r.get('p50'), 2, 'x') if r else '-'} | {fmt(r.get('p99'), 2, 'x') if r else '-'} | "
+          f"{fmt(r.get('throughput'), 2, 'x') if r else '-'} | {fmt(c.get('cpu_s'), 2)} of {fmt(c.get('seconds'), 1)} s "
+          f"({fmt(c.get('busiest_thread_cpu_s'), 2)} + {fmt(c.get('second_thread_cpu_s'), 2)}); "
+          f"{fmt(c.get('server_core_busy_s'), 2)} s |")
+    w("")
+    w(f"Hit path: {flood_iso.get('hit_wrong', '?')} wrong answers, {flood_iso.get('hit_errors', '?')} errors"
+      f"{'' if flood_iso.get('passed') else ' (failed: ' + ', '.join(flood_iso.get('failed') or ['no result']) + ')'}. "
+      "Flood signed / tryLater are the responder's own counters over the hit-path runs, all rounds. Where the hit "
+      "path falls behind (due, never sent > 0) its latency grows with the run length, since open-loop requests wait "
+      "for a connection in the order they fell due; answers/s then counts every answer of the run, warm-up included. "
+      "Server core busy is all the work that core did over the run (from just before the flood to the end of the "
+      "hit-path run): whatever is not the responder's belongs to other processes on a shared machine.")
+else:
+    w("not measured in this run.")
+w("")
+# --- end of the flood isolation block -------------------------------------------
 
 w("## Micro-benchmarks (`keyward-microbench`, one core)")
 w("")
