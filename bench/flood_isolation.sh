@@ -238,15 +238,16 @@ metrics() {
     END { printf "{"; n = 0; for (k in s) printf "%s\"%s\": %s", (n++ ? ", " : ""), k, s[k]; print "}" }
   ' >"$1"
 }
-# cpu FILE PID: for each thread of PID, and in total, the seconds it ran and
-# the seconds it waited, runnable, for a CPU (/proc/PID/task/*/schedstat).
-# Leaves FILE alone when PID is gone.
+# cpu FILE PID: for each thread of PID (by its name where it has one: the
+# responder's are kw-loopN and kw-signer), and in total, the seconds it ran
+# and the seconds it waited, runnable, for a CPU
+# (/proc/PID/task/*/schedstat). Leaves FILE alone when PID is gone.
 cpu() {
-  local t tid lines=""
+  local t dir name lines=""
   for t in /proc/"$2"/task/*/schedstat; do
-    tid=${t%/schedstat}
-    tid=${tid##*/}
-    lines+="$tid $(cat "$t" 2>/dev/null || true)"$'\n'
+    dir=${t%/schedstat}
+    name=$(cat "$dir/comm" 2>/dev/null || true)
+    lines+="${dir##*/}:${name// /_} $(cat "$t" 2>/dev/null || true)"$'\n'
   done
   [[ -d /proc/$2 ]] || return 0
   awk 'NF >= 3 {run[$1] = $2 / 1e9; total += $2 / 1e9; wait += $3 / 1e9}

@@ -37,6 +37,16 @@ def delta(a, b, key):
     return round(b.get(key, 0) - a.get(key, 0), 3)
 
 
+def by_name(a, b):
+    """CPU seconds per thread name between two snapshots ("TID:NAME" keys)."""
+    out = {}
+    for key in b:
+        name = key.partition(":")[2]
+        if name:
+            out[name] = round(out.get(name, 0) + delta(a, b, key), 3)
+    return out
+
+
 config = load("config.json") or {}
 failed = lines("failed.txt")
 
@@ -97,9 +107,12 @@ for label in lines("runs.txt"):
         # Empty when a scrape failed (during an overload it competes with the flood).
         "server": {k: delta(m0, m1, k) for k in m1 if k in m0},
         "responder_cpu_s": delta(c0, c1, "total"),
-        # Time the responder's threads were runnable but not running: what
-        # its core's other work cost it.
+        # Time the responder's threads were runnable but not running, summed
+        # over them: what their core's other work, and each other, cost them.
         "responder_wait_s": delta(c0, c1, "wait"),
+        # By thread name (kw-loop0 is the event loop, kw-signer the signer
+        # thread), where the responder names its threads.
+        "threads_cpu_s": by_name(c0.get("threads", {}), threads),
         "hit_client_cpu_s": (load(label + ".cpu") or {}).get("total"),
         "hit_client_wait_s": (load(label + ".cpu") or {}).get("wait"),
         # The two busiest responder threads: in B and C the event loop and
@@ -154,6 +167,8 @@ responder = {
         "wait_s": median_of(k, lambda r: r["responder_wait_s"]),
         "busiest_thread_cpu_s": median_of(k, lambda r: (r["busiest_threads_cpu_s"] + [0, 0])[0]),
         "second_thread_cpu_s": median_of(k, lambda r: (r["busiest_threads_cpu_s"] + [0, 0])[1]),
+        "loop_cpu_s": median_of(k, lambda r: r["threads_cpu_s"].get("kw-loop0")),
+        "signer_cpu_s": median_of(k, lambda r: r["threads_cpu_s"].get("kw-signer")),
         "server_core_busy_s": median_of(k, lambda r: r["server_core_busy_s"]),
     }
     for k in kinds
