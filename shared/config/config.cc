@@ -134,6 +134,15 @@ void LoadCa(const Reader& r, const toml::table& t, CaConfig* ca) {
   if (ca->ocsp_signer_cert.empty() && ca->key.empty()) {
     r.Fail(t, "[[ca]] '" + ca->name + "' needs ocsp_signer_cert/ocsp_signer_key (or key)");
   }
+  // Only a CA whose every certificate Keyward itself records can call a
+  // serial it has no record of "never issued": under an index.txt or CRL
+  // source a certificate the other CA issued a minute ago, not yet polled,
+  // would be answered revoked.
+  if (ca->unknown_as_revoked && (!ca->index.empty() || !ca->crl.empty())) {
+    r.Fail(t,
+           "[[ca]] '" + ca->name +
+               "': unknown_as_revoked needs a CA Keyward issues from, not an index or crl source");
+  }
   if (!ca->device_id.empty() && ca->device_id != "subject:CN" && ca->device_id != "san-dns" &&
       ca->device_id.rfind("san-uri:", 0) != 0 && ca->device_id.rfind("subject:", 0) != 0) {
     r.Fail(t,

@@ -89,6 +89,14 @@ TEST_F(ConfigTest, RejectsCaAndDirectoryThatAreNotArraysOfTables) {
   EXPECT_THROW(Load(Write("directory = \"fleet\"\n")), ConfigError);
 }
 
+TEST_F(ConfigTest, UnknownAsRevokedOnlyWithoutAnExternalStatusSource) {
+  const std::string ca = "[[ca]]\nname = \"x\"\ncert = \"c.pem\"\nkey = \"k.pem\"\n";
+  EXPECT_TRUE(Load(Write(ca + "unknown_as_revoked = true\n")).cas[0].unknown_as_revoked);
+  EXPECT_THROW(Load(Write(ca + "unknown_as_revoked = true\nindex = \"index.txt\"\n")), ConfigError);
+  EXPECT_THROW(Load(Write(ca + "unknown_as_revoked = true\ncrl = \"http://127.0.0.1/x.crl\"\n")),
+               ConfigError);
+}
+
 TEST_F(ConfigTest, SignerNiceDefaultsToTenAndStaysInRange) {
   EXPECT_EQ(Load(Write("")).responder.signer_nice, 10);
   EXPECT_EQ(Load(Write("[responder]\nsigner_nice = 0\n")).responder.signer_nice, 0);
