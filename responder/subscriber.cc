@@ -11,17 +11,12 @@
 
 namespace keyward::responder {
 
-// A warm-up MGET: the keys asked for, in order, and the epoch read before.
-struct Subscriber::Batch {
-  uint64_t sync_id = 0;
-  uint64_t epoch = 0;
-  std::vector<CacheKey> keys;
-};
-
 // A refetch after an invalidation.
 struct Subscriber::Refetch {
   uint64_t epoch = 0;
+  int attempts = 0;
   std::vector<CacheKey> keys;
+  std::vector<std::string> names;  // the Redis keys, in the order of `keys`
 };
 
 namespace {
@@ -60,7 +55,8 @@ uint64_t Untag(void* p) { return reinterpret_cast<uintptr_t>(p); }
 
 }  // namespace
 
-Subscriber::Subscriber(Context& ctx) : ctx_(ctx) {}
+Subscriber::Subscriber(Context& ctx, WarmOptions warm)
+    : ctx_(ctx), warm_options_(std::move(warm)) {}
 
 Subscriber::~Subscriber() {
   Stop();
@@ -72,9 +68,13 @@ bool Subscriber::Start() {
   loop_open_ = true;
   if (uv_async_init(&loop_, &stop_async_, OnStop) != 0) return false;
   stop_async_.data = this;
+  if (uv_async_init(&loop_, &warm_async_, OnWarmDone) != 0) return false;
+  warm_async_.data = this;
   if (uv_timer_init(&loop_, &sweep_timer_) != 0) return false;
   sweep_timer_.data = this;
   if (uv_timer_start(&sweep_timer_, OnSweep, kSweepMs, kSweepMs) != 0) return false;
+  if (uv_timer_init(&loop_, &retry_timer_) != 0) return false;
+  retry_timer_.data = this;
   sub_ = std::make_unique<AsyncRedis>(&loop_, ctx_.store.endpoint, this, "subscriber");
   cmd_ = std::make_unique<AsyncRedis>(&loop_, ctx_.store.endpoint, this, "sync");
   sub_->Start();
@@ -94,8 +94,13 @@ void Subscriber::Stop() {
 
 void Subscriber::OnStop(uv_async_t* a) {
   Subscriber* self = static_cast<Subscriber*>(a->data);
+  // Joins the warm-up's threads (cancelled, so at once) before the handle
+  // they signal is closed.
+  self->warm_.reset();
   uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->warm_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->sweep_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->retry_timer_), nullptr);
   self->sub_->Stop();
   self->cmd_->Stop();
 }
@@ -114,7 +119,20 @@ void Subscriber::Untrust() {
   syncing_ = false;
   ++sync_id_;
   pending_max_gen_ = 0;
+  // Its threads stop at once; StartWarm or OnWarmDone collects them.
+  if (warm_) warm_->Cancel();
 }
+
+void Subscriber::SyncFailed(const char* why) {
+  spdlog::warn("resync: {}; retrying in {} ms", why, kRetryMs);
+  syncing_ = false;
+  ++sync_id_;  // whatever this sync still has in flight is void
+  if (uv_timer_start(&retry_timer_, OnRetry, kRetryMs, 0) != 0) {
+    spdlog::error("resync: uv_timer_start failed");
+  }
+}
+
+void Subscriber::OnRetry(uv_timer_t* t) { static_cast<Subscriber*>(t->data)->MaybeSync(); }
 
 void Subscriber::OnRedisReady(AsyncRedis& redis) {
   if (&redis == sub_.get()) {
@@ -195,10 +213,10 @@ void Subscriber::OnSyncReply(redisAsyncContext* c, void* r, void* privdata) {
   Subscriber* self = Owner(c);
   if (self == nullptr || Untag(privdata) != self->sync_id_) return;
   redisReply* reply = static_cast<redisReply*>(r);
-  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
-    spdlog::warn("resync: unexpected reply");
-    self->syncing_ = false;
-    return;  // the reconnect starts over
+  if (reply == nullptr) return;  // connection lost: the reconnect starts over
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
+    self->SyncFailed("unexpected reply");
+    return;
   }
   self->HandleSync(reply);
 }
@@ -206,8 +224,7 @@ void Subscriber::OnSyncReply(redisAsyncContext* c, void* r, void* privdata) {
 void Subscriber::HandleSync(redisReply* exec) {
   uint64_t gen = 0;
   if (exec->element[0]->type != REDIS_REPLY_NIL && !ParseU64(Str(exec->element[0]), &gen)) {
-    spdlog::warn("resync: bad generation");
-    syncing_ = false;
+    SyncFailed("bad generation");
     return;
   }
   target_gen_ = gen;
@@ -238,7 +255,6 @@ void Subscriber::HandleSync(redisReply* exec) {
       spdlog::warn("change log does not reach generation {} (now {}): reloading", last_gen_, gen);
     }
     ctx_.metrics.full_reloads.fetch_add(1, std::memory_order_relaxed);
-    ctx_.cache.InvalidateAll();
     last_gen_ = 0;
     run_id_ = run_id;
     StartWarm();
@@ -260,81 +276,39 @@ void Subscriber::HandleSync(redisReply* exec) {
 }
 
 void Subscriber::StartWarm() {
-  scan_done_ = false;
-  batches_in_flight_ = 0;
-  warm_entries_ = 0;
+  // An earlier warm-up (cancelled by a disconnect) is joined first; then
+  // everything cached so far is dropped and every fetch issued before is
+  // refused. That covers what the epoch marks cannot: a value read before a
+  // change whose message was lost in the disconnect, landing after the new
+  // warm-up has stored the current one.
+  warm_.reset();
+  ctx_.cache.InvalidateAll();
+  warm_sync_id_ = sync_id_;
   warm_started_us_ = ctx_.clock->MonotonicMicros();
-  Scan("0");
+  warm_ = std::make_unique<WarmUp>(ctx_, warm_options_, [this] { uv_async_send(&warm_async_); });
+  warm_->Start();
 }
 
-void Subscriber::Scan(const std::string& cursor) {
-  std::string pattern = ctx_.keys.ResponsePattern();
-  std::string count = std::to_string(kScanCount);
-  const char* argv[] = {"SCAN", cursor.c_str(), "MATCH", pattern.c_str(), "COUNT", count.c_str()};
-  size_t lens[] = {4, cursor.size(), 5, pattern.size(), 5, count.size()};
-  if (!cmd_->Command(OnScanReply, Tag(sync_id_), 6, argv, lens)) syncing_ = false;
-}
-
-void Subscriber::OnScanReply(redisAsyncContext* c, void* r, void* privdata) {
-  Subscriber* self = Owner(c);
-  if (self == nullptr || Untag(privdata) != self->sync_id_) return;
-  redisReply* reply = static_cast<redisReply*>(r);
-  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-      reply->element[1]->type != REDIS_REPLY_ARRAY) {
-    spdlog::warn("warm-up: SCAN failed");
-    self->syncing_ = false;
+void Subscriber::OnWarmDone(uv_async_t* a) {
+  Subscriber* self = static_cast<Subscriber*>(a->data);
+  if (!self->warm_ || !self->warm_->done()) return;
+  WarmStats stats = self->warm_->stats();
+  self->warm_.reset();
+  if (self->warm_sync_id_ != self->sync_id_ || !self->syncing_) return;  // superseded
+  if (!stats.ok) {
+    self->SyncFailed(("warm-up failed: " + stats.error).c_str());
     return;
   }
-  std::string cursor(Str(reply->element[0]));
-  const redisReply* keys = reply->element[1];
-  auto batch = std::make_unique<Batch>();
-  batch->sync_id = self->sync_id_;
-  std::vector<const char*> argv{"MGET"};
-  std::vector<size_t> lens{4};
-  for (size_t i = 0; i < keys->elements; ++i) {
-    std::string_view k = Str(keys->element[i]);
-    CacheKey key;
-    if (!self->ParseResponseKey(k, &key)) continue;
-    batch->keys.push_back(key);
-    argv.push_back(k.data());
-    lens.push_back(k.size());
-  }
-  if (!batch->keys.empty()) {
-    // Read before the MGET goes out: the stale-insert guard.
-    batch->epoch = self->ctx_.cache.Epoch();
-    Batch* raw = batch.get();
-    if (self->cmd_->Command(OnBatchReply, raw, static_cast<int>(argv.size()), argv.data(),
-                            lens.data())) {
-      batch.release();  // owned by the callback now
-      ++self->batches_in_flight_;
-    }
-  }
-  if (cursor == "0") {
-    self->scan_done_ = true;
-  } else {
-    self->Scan(cursor);
-  }
-  self->WarmStepDone();
-}
-
-void Subscriber::OnBatchReply(redisAsyncContext* c, void* r, void* privdata) {
-  std::unique_ptr<Batch> batch(static_cast<Batch*>(privdata));
-  Subscriber* self = Owner(c);
-  if (self == nullptr) return;
-  redisReply* reply = static_cast<redisReply*>(r);
-  if (reply != nullptr) self->InsertReplies(batch->keys, reply, batch->epoch);
-  if (batch->sync_id != self->sync_id_) return;
-  --self->batches_in_flight_;
-  self->WarmStepDone();
-}
-
-void Subscriber::WarmStepDone() {
-  if (!syncing_ || !scan_done_ || batches_in_flight_ > 0) return;
-  uint64_t ms = (ctx_.clock->MonotonicMicros() - warm_started_us_) / 1000;
-  ctx_.metrics.warm_entries.store(warm_entries_);
-  ctx_.metrics.warm_ms.store(ms);
-  spdlog::info("cache warmed: {} responses in {} ms", warm_entries_, ms);
-  SyncDone();
+  uint64_t ms = (self->ctx_.clock->MonotonicMicros() - self->warm_started_us_) / 1000;
+  // Distinct entries: a key two SCAN streams both returned is counted once.
+  uint64_t entries = self->ctx_.cache.size();
+  self->ctx_.metrics.warm_entries.store(entries);
+  self->ctx_.metrics.warm_ms.store(ms);
+  spdlog::info(
+      "cache warmed: {} responses in {} ms ({} SCAN streams, {} refused as invalidated, "
+      "{} skipped)",
+      entries, ms, stats.streams, stats.refused, stats.skipped);
+  self->SyncDone();
 }
 
 void Subscriber::SyncDone() {
@@ -346,9 +320,10 @@ void Subscriber::SyncDone() {
   ctx_.trusted.store(true, std::memory_order_release);
 }
 
-void Subscriber::InsertReplies(const std::vector<CacheKey>& keys, redisReply* reply,
-                               uint64_t epoch) {
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != keys.size()) return;
+size_t Subscriber::InsertReplies(const std::vector<CacheKey>& keys, redisReply* reply,
+                                 uint64_t epoch) {
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != keys.size()) return 0;
+  size_t refused = 0;
   int64_t now = ctx_.clock->NowSeconds();
   for (size_t i = 0; i < keys.size(); ++i) {
     const redisReply* v = reply->element[i];
@@ -358,8 +333,9 @@ void Subscriber::InsertReplies(const std::vector<CacheKey>& keys, redisReply* re
     if (!stored || stored->next_update <= now) continue;
     EntryPtr e = CacheEntry::Create(keys[i], *stored, BlobDer(std::string_view(v->str, v->len)),
                                     EntryKind::kPrecomputed, stored->next_update);
-    if (ctx_.cache.Insert(std::move(e), epoch)) ++warm_entries_;
+    if (e && !ctx_.cache.Insert(std::move(e), epoch)) ++refused;
   }
+  return refused;
 }
 
 void Subscriber::ApplyInvalidation(const store::Invalidation& inv) {
@@ -379,19 +355,24 @@ void Subscriber::ApplyInvalidation(const store::Invalidation& inv) {
   }
   // Drop every variant (SHA-1, SHA-256, negative) at once, then refetch.
   ctx_.cache.Invalidate(static_cast<uint16_t>(ca), probe.serial_bytes());
-  if (!cmd_->ready()) return;  // the miss path fetches on demand
   auto refetch = std::make_unique<Refetch>();
-  refetch->epoch = ctx_.cache.Epoch();
-  std::vector<std::string> names;
   for (ocsp::HashAlg alg : status::kPrecomputedAlgs) {
     CacheKey key = probe;
     key.alg = static_cast<uint8_t>(alg);
     refetch->keys.push_back(key);
-    names.push_back(ctx_.keys.Response(inv.ca, alg, inv.serial_hex));
+    refetch->names.push_back(ctx_.keys.Response(inv.ca, alg, inv.serial_hex));
   }
+  SendRefetch(std::move(refetch));
+}
+
+void Subscriber::SendRefetch(std::unique_ptr<Refetch> refetch) {
+  if (!cmd_->ready()) return;  // the miss path fetches on demand
+  // Read before the MGET goes out: the stale-insert guard.
+  refetch->epoch = ctx_.cache.Epoch();
+  ++refetch->attempts;
   std::vector<const char*> argv{"MGET"};
   std::vector<size_t> lens{4};
-  for (const std::string& n : names) {
+  for (const std::string& n : refetch->names) {
     argv.push_back(n.c_str());
     lens.push_back(n.size());
   }
@@ -405,31 +386,11 @@ void Subscriber::OnRefetchReply(redisAsyncContext* c, void* r, void* privdata) {
   std::unique_ptr<Refetch> refetch(static_cast<Refetch*>(privdata));
   Subscriber* self = Owner(c);
   if (self == nullptr || r == nullptr) return;
-  self->InsertReplies(refetch->keys, static_cast<redisReply*>(r), refetch->epoch);
-}
-
-bool Subscriber::ParseResponseKey(std::string_view key, CacheKey* out) const {
-  // {p}resp:{ca}:{alg}:{serial}; a CA name may hold ':', so split from the right.
-  std::string_view head = std::string_view(ctx_.keys.prefix());
-  if (key.substr(0, head.size()) != head) return false;
-  key.remove_prefix(head.size());
-  if (key.substr(0, 5) != "resp:") return false;
-  key.remove_prefix(5);
-  size_t s = key.rfind(':');
-  if (s == std::string_view::npos) return false;
-  std::string_view serial = key.substr(s + 1);
-  key = key.substr(0, s);
-  size_t a = key.rfind(':');
-  if (a == std::string_view::npos) return false;
-  std::optional<ocsp::HashAlg> alg = ocsp::HashAlgFromName(key.substr(a + 1));
-  if (!alg) return false;
-  std::string_view ca_name = key.substr(0, a);
-  int ca = -1;
-  for (size_t i = 0; i < ctx_.cas.size(); ++i) {
-    if (ctx_.cas[i].name == ca_name) ca = static_cast<int>(i);
-  }
-  if (ca < 0) return false;
-  return MakeKeyFromHex(static_cast<uint16_t>(ca), *alg, serial, out);
+  size_t refused = self->InsertReplies(refetch->keys, static_cast<redisReply*>(r), refetch->epoch);
+  // Refused: another invalidation marked the same slot of the mark table
+  // since (maybe another certificate's), so read again, as the miss path
+  // does, rather than leave the entry to the miss path.
+  if (refused > 0 && refetch->attempts < kRefetchAttempts) self->SendRefetch(std::move(refetch));
 }
 
 }  // namespace keyward::responder

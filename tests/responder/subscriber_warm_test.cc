@@ -1,0 +1,172 @@
+// The subscriber's warm-up with real pub/sub: revocations published while
+// the warm-up reads, and a Redis restart in the middle of it. The cache may
+// be trusted only once everything it holds is at least as new as what Redis
+// published before.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "responder/context.h"
+#include "responder/subscriber.h"
+#include "shared/store/store.h"
+#include "tests/support/redis_server.h"
+
+namespace keyward::responder {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string SerialHex(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08X", 0x20000000 + i);
+  return buf;
+}
+
+store::CertUpdate Update(const std::string& serial, ocsp::CertStatus status) {
+  store::CertUpdate u;
+  u.record.ca = "demo";
+  u.record.serial_hex = serial;
+  u.record.status = status;
+  if (status == ocsp::CertStatus::kRevoked) {
+    u.record.revoked_at = Now();
+    u.record.reason = ocsp::RevocationReason::kKeyCompromise;
+  }
+  for (ocsp::HashAlg alg : {ocsp::HashAlg::kSha1, ocsp::HashAlg::kSha256}) {
+    store::StoredResponse r;
+    r.status = status;
+    r.reason = u.record.reason;
+    r.revoked_at = u.record.revoked_at;
+    r.this_update = Now() - 60;
+    r.next_update = Now() + 3600;
+    r.der = "der/" + serial + "/" + std::string(ocsp::CertStatusName(status));
+    u.responses.emplace_back(alg, r);
+  }
+  return u;
+}
+
+// WaitFor polls `cond` for up to `seconds`: a liveness bound, not a timing
+// assertion.
+template <class F>
+bool WaitFor(F cond, int seconds = 30) {
+  auto deadline = SteadyClock::now() + std::chrono::seconds(seconds);
+  while (SteadyClock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cond();
+}
+
+class SubscriberWarmTest : public ::testing::Test {
+ protected:
+  static constexpr int kCerts = 800;
+
+  void SetUp() override {
+    ASSERT_TRUE(redis_.Start());
+    Result<std::unique_ptr<store::StoreWriter>> store = store::ConnectRedis(redis_.store_config());
+    ASSERT_TRUE(store) << store.error();
+    store_ = std::move(*store);
+    config::Config cfg;
+    cfg.store = redis_.store_config();
+    std::vector<pki::CaMaterial> cas(1);
+    cas[0].name = "demo";
+    ctx_ = std::make_unique<Context>(cfg, std::move(cas), 1, &clock_);
+  }
+
+  void TearDown() override {
+    if (sub_) sub_->Stop();
+  }
+
+  void Publish(ocsp::CertStatus status) {
+    std::vector<store::CertUpdate> updates;
+    for (int i = 0; i < kCerts; ++i) updates.push_back(Update(SerialHex(i), status));
+    Result<void> r = store_->ApplyBatch(updates);
+    ASSERT_TRUE(r) << r.error();
+  }
+
+  void StartSubscriber(WarmOptions options) {
+    sub_ = std::make_unique<Subscriber>(*ctx_, std::move(options));
+    ASSERT_TRUE(sub_->Start());
+  }
+
+  // Count the cached variants with `status`.
+  int CountCached(ocsp::CertStatus status) {
+    int n = 0;
+    for (int i = 0; i < kCerts; ++i) {
+      for (ocsp::HashAlg alg : {ocsp::HashAlg::kSha1, ocsp::HashAlg::kSha256}) {
+        CacheKey key;
+        EXPECT_TRUE(MakeKeyFromHex(0, alg, SerialHex(i), &key));
+        ctx_->cache.Visit(key, Now(), [&](const CacheEntry& e) { n += e.status() == status; });
+      }
+    }
+    return n;
+  }
+
+  Clock clock_;
+  test::RedisServer redis_;
+  std::unique_ptr<store::StoreWriter> store_;
+  std::unique_ptr<Context> ctx_;
+  std::unique_ptr<Subscriber> sub_;
+};
+
+TEST_F(SubscriberWarmTest, RevocationsPublishedDuringTheWarmUpWin) {
+  Publish(ocsp::CertStatus::kGood);
+  // When the first MGET reply arrives, Redis has read those values (good).
+  // Then every certificate is revoked, and the warm-up waits until the
+  // subscriber loop has taken every message: the values it holds are older
+  // than the invalidations already applied.
+  std::atomic<bool> fired{false};
+  WarmOptions o;
+  o.threads = 2;
+  o.stream_bits = 2;
+  o.scan_count = 40;
+  o.before_insert = [&] {
+    if (fired.exchange(true)) return;
+    Publish(ocsp::CertStatus::kRevoked);
+    EXPECT_TRUE(WaitFor([&] { return ctx_->metrics.invalidations.load() >= kCerts; }));
+  };
+  StartSubscriber(o);
+  ASSERT_TRUE(WaitFor([&] { return ctx_->trusted.load(); }));
+  EXPECT_TRUE(fired.load());
+  // From the moment the cache is trusted, nothing in it says good.
+  EXPECT_EQ(CountCached(ocsp::CertStatus::kGood), 0);
+  // The refetches of the invalidated certificates fill in what was refused.
+  // (A refetch the guard refused, because another certificate's invalidation
+  // marked the same slot meanwhile, is read again.)
+  EXPECT_TRUE(WaitFor([&] { return CountCached(ocsp::CertStatus::kRevoked) == 2 * kCerts; }))
+      << CountCached(ocsp::CertStatus::kRevoked);
+  EXPECT_EQ(CountCached(ocsp::CertStatus::kGood), 0);
+  EXPECT_EQ(ctx_->metrics.generation.load(), uint64_t{2 * kCerts});
+}
+
+TEST_F(SubscriberWarmTest, RedisRestartDuringTheWarmUpIsRetried) {
+  Publish(ocsp::CertStatus::kGood);
+  std::atomic<bool> fired{false};
+  WarmOptions o;
+  o.threads = 2;
+  o.stream_bits = 2;
+  o.scan_count = 40;
+  o.before_insert = [&] {
+    if (fired.exchange(true)) return;
+    // The data survives (an RDB), the connections do not.
+    EXPECT_TRUE(redis_.Restart(test::RedisServer::Data::kKeep));
+  };
+  StartSubscriber(o);
+  ASSERT_TRUE(WaitFor([&] { return ctx_->trusted.load(); }));
+  EXPECT_TRUE(fired.load());
+  EXPECT_EQ(CountCached(ocsp::CertStatus::kGood), 2 * kCerts);
+  EXPECT_EQ(ctx_->metrics.warm_entries.load(), uint64_t{2 * kCerts});
+  // A change after the restart still reaches the cache.
+  ASSERT_TRUE(store_->Apply(Update(SerialHex(7), ocsp::CertStatus::kRevoked)));
+  EXPECT_TRUE(WaitFor([&] { return CountCached(ocsp::CertStatus::kRevoked) == 2; }));
+}
+
+}  // namespace
+}  // namespace keyward::responder
