@@ -24,6 +24,11 @@
 //  - Values go from the socket buffer straight into cache entries
 //    (RespReader), one copy and no reply objects.
 // Small databases get one stream: the duplicates of a split would dominate.
+// The split assumes a standalone Redis (the responder does not speak
+// Cluster, whose cursors carry a slot number in their low bits).
+//
+// What remains is Redis's own CPU time for the walk and the reads; the
+// figures are in docs/responder.md.
 //
 // Staleness: each MGET's epoch is read before the MGET is sent, and Insert
 // refuses a value whose certificate was invalidated since (response_cache.h).
@@ -46,7 +51,7 @@ struct WarmOptions {
   int scan_count = 200;                  // SCAN COUNT: small batches stay in Redis's caches
   uint64_t keys_per_stream = 64 * 1024;  // database keys per SCAN stream, at least
   int max_stream_bits = 6;               // at most 64 streams
-  int stream_bits = -1;                  // >= 0: this many, whatever the size (tests)
+  int stream_bits = -1;                  // >= 0: 2^stream_bits streams, whatever the size (tests)
   int timeout_ms = 10'000;               // connect, and every read and write
   size_t max_value_bytes = 1024 * 1024;  // a larger blob is skipped (the miss path has it)
   // Test seam: runs on a warm-up thread after an MGET reply has begun to
