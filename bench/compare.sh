@@ -39,30 +39,9 @@ started=$(date +%s)
 log() { printf '[%4ds] %s\n' $(($(date +%s) - started)) "$*" >&2; }
 
 # --- process bookkeeping: every background process is in pids -------------
-stop_pid() {
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_pid "${pids[i]}"; done
-  [[ -n ${watchdog:-} ]] && stop_pid "$watchdog"
-  if [[ -n ${BENCH_KEEP:-} ]]; then log "kept $work"; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
-# The watchdog ends the run if it ever overstays; every step is bounded on
-# its own, so this is a backstop.
-(sleep "$time_limit" && kill -TERM $$) 2>/dev/null &
-watchdog=$!
+# shellcheck source=bench/processes.sh
+source "$root/bench/processes.sh"
+bench_guard
 
 # start NAME CMD...: run CMD in the background on the server core.
 start() {

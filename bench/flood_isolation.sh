@@ -93,34 +93,14 @@ started=$(date +%s)
 log() { printf '[flood %4ds] %s\n' $(($(date +%s) - started)) "$*" >&2; }
 
 # --- process bookkeeping: every background process is in pids -------------
-stop_pid() {
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+# shellcheck source=bench/processes.sh
+source "$root/bench/processes.sh"
 forget() {
   local keep=() p
   for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
   pids=("${keep[@]}")
 }
-cleanup() {
-  local rc=$? i
-  trap - EXIT INT TERM
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_pid "${pids[i]}"; done
-  [[ -n ${watchdog:-} ]] && stop_pid "$watchdog"
-  if [[ -n ${BENCH_KEEP:-} ]]; then log "kept $work"; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
-# A backstop: every step is bounded on its own.
-(sleep "$time_limit" && kill -TERM $$) 2>/dev/null &
-watchdog=$!
+bench_guard
 
 # spawn LOG CORE CMD...: start CMD in the background on CORE, output to
 # $work/LOG; its PID goes into pids and last_pid. Each process runs in a
