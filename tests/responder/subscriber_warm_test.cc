@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "responder/context.h"
 #include "responder/subscriber.h"
 #include "shared/store/store.h"
+#include "tests/responder/warm_test_data.h"
 #include "tests/support/redis_server.h"
 
 namespace keyward::responder {
@@ -22,34 +24,12 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+using test_data::Now;
 
 std::string SerialHex(int i) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%08X", 0x20000000 + i);
   return buf;
-}
-
-store::CertUpdate Update(const std::string& serial, ocsp::CertStatus status) {
-  store::CertUpdate u;
-  u.record.ca = "demo";
-  u.record.serial_hex = serial;
-  u.record.status = status;
-  if (status == ocsp::CertStatus::kRevoked) {
-    u.record.revoked_at = Now();
-    u.record.reason = ocsp::RevocationReason::kKeyCompromise;
-  }
-  for (ocsp::HashAlg alg : {ocsp::HashAlg::kSha1, ocsp::HashAlg::kSha256}) {
-    store::StoredResponse r;
-    r.status = status;
-    r.reason = u.record.reason;
-    r.revoked_at = u.record.revoked_at;
-    r.this_update = Now() - 60;
-    r.next_update = Now() + 3600;
-    r.der = "der/" + serial + "/" + std::string(ocsp::CertStatusName(status));
-    u.responses.emplace_back(alg, r);
-  }
-  return u;
 }
 
 // WaitFor polls `cond` for up to `seconds`: a liveness bound, not a timing
@@ -86,7 +66,8 @@ class SubscriberWarmTest : public ::testing::Test {
 
   void Publish(ocsp::CertStatus status) {
     std::vector<store::CertUpdate> updates;
-    for (int i = 0; i < kCerts; ++i) updates.push_back(Update(SerialHex(i), status));
+    for (int i = 0; i < kCerts; ++i)
+      updates.push_back(test_data::Update("demo", SerialHex(i), status, Now() + 3600));
     Result<void> r = store_->ApplyBatch(updates);
     ASSERT_TRUE(r) << r.error();
   }
@@ -95,6 +76,21 @@ class SubscriberWarmTest : public ::testing::Test {
     sub_ = std::make_unique<Subscriber>(*ctx_, std::move(options));
     ASSERT_TRUE(sub_->Start());
   }
+  // StartWithHook: a warm-up in several streams on two threads that runs
+  // `hook` once, when the first MGET reply has been read and before any of
+  // it is inserted. Sets fired_.
+  void StartWithHook(std::function<void()> hook) {
+    WarmOptions o;
+    o.threads = 2;
+    o.stream_bits = 2;
+    o.scan_count = 40;
+    o.before_insert = [this, hook = std::move(hook)] {
+      if (!fired_.exchange(true)) hook();
+    };
+    StartSubscriber(std::move(o));
+  }
+
+  std::atomic<bool> fired_{false};
 
   // Count the cached variants with `status`.
   int CountCached(ocsp::CertStatus status) {
@@ -122,19 +118,12 @@ TEST_F(SubscriberWarmTest, RevocationsPublishedDuringTheWarmUpWin) {
   // Then every certificate is revoked, and the warm-up waits until the
   // subscriber loop has taken every message: the values it holds are older
   // than the invalidations already applied.
-  std::atomic<bool> fired{false};
-  WarmOptions o;
-  o.threads = 2;
-  o.stream_bits = 2;
-  o.scan_count = 40;
-  o.before_insert = [&] {
-    if (fired.exchange(true)) return;
+  StartWithHook([&] {
     Publish(ocsp::CertStatus::kRevoked);
     EXPECT_TRUE(WaitFor([&] { return ctx_->metrics.invalidations.load() >= kCerts; }));
-  };
-  StartSubscriber(o);
+  });
   ASSERT_TRUE(WaitFor([&] { return ctx_->trusted.load(); }));
-  EXPECT_TRUE(fired.load());
+  EXPECT_TRUE(fired_.load());
   // From the moment the cache is trusted, nothing in it says good.
   EXPECT_EQ(CountCached(ocsp::CertStatus::kGood), 0);
   // The refetches of the invalidated certificates fill in what was refused.
@@ -148,23 +137,17 @@ TEST_F(SubscriberWarmTest, RevocationsPublishedDuringTheWarmUpWin) {
 
 TEST_F(SubscriberWarmTest, RedisRestartDuringTheWarmUpIsRetried) {
   Publish(ocsp::CertStatus::kGood);
-  std::atomic<bool> fired{false};
-  WarmOptions o;
-  o.threads = 2;
-  o.stream_bits = 2;
-  o.scan_count = 40;
-  o.before_insert = [&] {
-    if (fired.exchange(true)) return;
+  StartWithHook([&] {
     // The data survives (an RDB), the connections do not.
     EXPECT_TRUE(redis_.Restart(test::RedisServer::Data::kKeep));
-  };
-  StartSubscriber(o);
+  });
   ASSERT_TRUE(WaitFor([&] { return ctx_->trusted.load(); }));
-  EXPECT_TRUE(fired.load());
+  EXPECT_TRUE(fired_.load());
   EXPECT_EQ(CountCached(ocsp::CertStatus::kGood), 2 * kCerts);
   EXPECT_EQ(ctx_->metrics.warm_entries.load(), uint64_t{2 * kCerts});
   // A change after the restart still reaches the cache.
-  ASSERT_TRUE(store_->Apply(Update(SerialHex(7), ocsp::CertStatus::kRevoked)));
+  ASSERT_TRUE(store_->Apply(
+      test_data::Update("demo", SerialHex(7), ocsp::CertStatus::kRevoked, Now() + 3600)));
   EXPECT_TRUE(WaitFor([&] { return CountCached(ocsp::CertStatus::kRevoked) == 2; }));
 }
 

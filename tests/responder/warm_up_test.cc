@@ -22,47 +22,20 @@
 
 #include "responder/context.h"
 #include "shared/store/store.h"
+#include "tests/responder/warm_test_data.h"
 #include "tests/support/redis_server.h"
 
 namespace keyward::responder {
 namespace {
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+using test_data::FakeDer;
+using test_data::Now;
+using test_data::Update;
 
 std::string SerialHex(int i) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%08X", 0x10000000 + i);
   return buf;
-}
-
-// The DER stand-in: the warm-up and the cache copy it without parsing it.
-std::string FakeDer(const std::string& ca, ocsp::HashAlg alg, const std::string& serial,
-                    ocsp::CertStatus status) {
-  return "der/" + ca + "/" + std::string(ocsp::HashAlgName(alg)) + "/" + serial + "/" +
-         std::string(ocsp::CertStatusName(status));
-}
-
-store::CertUpdate Update(const std::string& ca, const std::string& serial, ocsp::CertStatus status,
-                         int64_t next_update) {
-  store::CertUpdate u;
-  u.record.ca = ca;
-  u.record.serial_hex = serial;
-  u.record.status = status;
-  if (status == ocsp::CertStatus::kRevoked) {
-    u.record.revoked_at = Now();
-    u.record.reason = ocsp::RevocationReason::kKeyCompromise;
-  }
-  for (ocsp::HashAlg alg : {ocsp::HashAlg::kSha1, ocsp::HashAlg::kSha256}) {
-    store::StoredResponse r;
-    r.status = status;
-    r.reason = u.record.reason;
-    r.revoked_at = u.record.revoked_at;
-    r.this_update = Now() - 60;
-    r.next_update = next_update;
-    r.der = FakeDer(ca, alg, serial, status);
-    u.responses.emplace_back(alg, r);
-  }
-  return u;
 }
 
 // Blob: a readable response blob, good for an hour.
