@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "shared/status/status_publisher.h"
+#include "shared/store/keys.h"
 
 namespace keyward::cli {
 namespace {
@@ -40,6 +41,9 @@ void RunStatus(const StatusOptions& opt) {
   if (r.not_after != 0) std::cout << "not_after: " << FormatTime(r.not_after) << "\n";
   if (!r.device_id.empty()) std::cout << "device_id: " << r.device_id << "\n";
   std::cout << "source: " << store::SourceName(r.source) << "\n";
+  // The bucket is a hash of the serial; print it for redis-cli (docs/store.md).
+  std::cout << "responses_in: " << store::Keys(cfg.store.key_prefix).ResponseHash(opt.ca, serial)
+            << "\n";
   for (ocsp::HashAlg alg : status::kPrecomputedAlgs) {
     Result<std::optional<store::StoredResponse>> resp = (*store)->GetResponse(opt.ca, alg, serial);
     if (!resp) throw CommandError(resp.error());

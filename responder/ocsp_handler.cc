@@ -181,16 +181,17 @@ Handled OcspHandler::Fetch(Connection& conn) {
   const CacheKey& k = p.key;
   char hex[2 * ocsp::kMaxSerialBytes];
   size_t n = ocsp::SerialHex(k.serial_bytes(), hex);
-  std::string key = ctx.keys.Response(ctx.cas[k.ca].name, static_cast<ocsp::HashAlg>(k.alg),
-                                      std::string_view(hex, n));
+  std::string_view serial(hex, n);
+  std::string key = ctx.keys.ResponseHash(ctx.cas[k.ca].name, serial);
+  std::string field = store::ResponseField(static_cast<ocsp::HashAlg>(k.alg), serial);
   // Read before the GET is sent: an invalidation applied after this point
   // makes Insert refuse whatever the GET returns.
   p.epoch = ctx.cache.Epoch();
   ++p.attempts;
-  const char* argv[] = {"GET", key.c_str()};
-  size_t lens[] = {3, key.size()};
+  const char* argv[] = {"HGET", key.c_str(), field.c_str()};
+  size_t lens[] = {4, key.size(), field.size()};
   void* privdata = reinterpret_cast<void*>(static_cast<uintptr_t>(conn.id()));
-  if (!worker_.redis().Command(OnFetchReply, privdata, 2, argv, lens)) {
+  if (!worker_.redis().Command(OnFetchReply, privdata, 3, argv, lens)) {
     if (!ServeFromCache(conn, false)) SendError(conn, ocsp::ResponseStatus::kTryLater);
     return Handled::kDone;
   }

@@ -16,7 +16,8 @@ struct Subscriber::Refetch {
   uint64_t epoch = 0;
   int attempts = 0;
   std::vector<CacheKey> keys;
-  std::vector<std::string> names;  // the Redis keys, in the order of `keys`
+  std::string bucket;               // the certificate's response hash
+  std::vector<std::string> fields;  // its fields, in the order of `keys`
 };
 
 namespace {
@@ -300,14 +301,12 @@ void Subscriber::OnWarmDone(uv_async_t* a) {
     return;
   }
   uint64_t ms = (self->ctx_.clock->MonotonicMicros() - self->warm_started_us_) / 1000;
-  // Distinct entries: a key two SCAN streams both returned is counted once.
   uint64_t entries = self->ctx_.cache.size();
   self->ctx_.metrics.warm_entries.store(entries);
   self->ctx_.metrics.warm_ms.store(ms);
   spdlog::info(
-      "cache warmed: {} responses in {} ms ({} SCAN streams, {} refused as invalidated, "
-      "{} skipped)",
-      entries, ms, stats.streams, stats.refused, stats.skipped);
+      "cache warmed: {} responses in {} ms ({} buckets, {} refused as invalidated, {} skipped)",
+      entries, ms, stats.buckets, stats.refused, stats.skipped);
   self->SyncDone();
 }
 
@@ -356,23 +355,24 @@ void Subscriber::ApplyInvalidation(const store::Invalidation& inv) {
   // Drop every variant (SHA-1, SHA-256, negative) at once, then refetch.
   ctx_.cache.Invalidate(static_cast<uint16_t>(ca), probe.serial_bytes());
   auto refetch = std::make_unique<Refetch>();
+  refetch->bucket = ctx_.keys.ResponseHash(inv.ca, inv.serial_hex);
   for (ocsp::HashAlg alg : status::kPrecomputedAlgs) {
     CacheKey key = probe;
     key.alg = static_cast<uint8_t>(alg);
     refetch->keys.push_back(key);
-    refetch->names.push_back(ctx_.keys.Response(inv.ca, alg, inv.serial_hex));
+    refetch->fields.push_back(store::ResponseField(alg, inv.serial_hex));
   }
   SendRefetch(std::move(refetch));
 }
 
 void Subscriber::SendRefetch(std::unique_ptr<Refetch> refetch) {
   if (!cmd_->ready()) return;  // the miss path fetches on demand
-  // Read before the MGET goes out: the stale-insert guard.
+  // Read before the HMGET goes out: the stale-insert guard.
   refetch->epoch = ctx_.cache.Epoch();
   ++refetch->attempts;
-  std::vector<const char*> argv{"MGET"};
-  std::vector<size_t> lens{4};
-  for (const std::string& n : refetch->names) {
+  std::vector<const char*> argv{"HMGET", refetch->bucket.c_str()};
+  std::vector<size_t> lens{5, refetch->bucket.size()};
+  for (const std::string& n : refetch->fields) {
     argv.push_back(n.c_str());
     lens.push_back(n.size());
   }

@@ -61,7 +61,7 @@ class Subscriber : public AsyncRedis::Listener {
   void ApplyInvalidation(const store::Invalidation& inv);
   void SyncDone();
   void SendRefetch(std::unique_ptr<Refetch> refetch);
-  // InsertReplies caches an MGET reply for `keys`; returns how many values
+  // InsertReplies caches an HMGET reply for `keys`; returns how many values
   // the epoch guard refused.
   size_t InsertReplies(const std::vector<CacheKey>& keys, struct redisReply* reply, uint64_t epoch);
   void Untrust();

@@ -1,6 +1,9 @@
 #include "shared/store/keys.h"
 
+#include <xxhash.h>
+
 #include <charconv>
+#include <cstdio>
 
 namespace keyward::store {
 namespace {
@@ -33,22 +36,32 @@ std::string Keys::CertPattern(std::string_view ca) const {
   return pattern;
 }
 
-std::string Keys::Response(std::string_view ca, ocsp::HashAlg alg, std::string_view serial) const {
+std::string Keys::ResponseBucket(std::string_view ca, uint32_t bucket) const {
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "%04X", static_cast<unsigned>(bucket % kResponseBuckets));
   std::string key = p_;
-  key.append("resp:")
-      .append(ca)
-      .append(":")
-      .append(ocsp::HashAlgName(alg))
-      .append(":")
-      .append(serial);
+  key.append("resp:").append(ca).append(":").append(hex);
   return key;
+}
+
+std::string Keys::ResponseHash(std::string_view ca, std::string_view serial) const {
+  return ResponseBucket(ca, ResponseBucketOf(serial));
+}
+
+uint32_t ResponseBucketOf(std::string_view serial_hex) {
+  return static_cast<uint32_t>(XXH64(serial_hex.data(), serial_hex.size(), 0) &
+                               (kResponseBuckets - 1));
+}
+
+std::string ResponseField(ocsp::HashAlg alg, std::string_view serial_hex) {
+  std::string field(ocsp::HashAlgName(alg));
+  field.append(":").append(serial_hex);
+  return field;
 }
 
 std::string Keys::Device(std::string_view device_id) const {
   return p_ + "device:" + std::string(device_id);
 }
-
-std::string Keys::ResponsePattern() const { return GlobEscape(p_) + "resp:*"; }
 
 std::string FormatInvalidation(const Invalidation& inv) {
   std::string text = std::to_string(inv.generation);

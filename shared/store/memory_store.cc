@@ -27,7 +27,8 @@ class MemoryStore final : public StoreWriter {
   Result<std::optional<StoredResponse>> GetResponse(const std::string& ca, ocsp::HashAlg alg,
                                                     const std::string& serial_hex) override {
     std::lock_guard lock(mu_);
-    auto it = responses_.find(keys_.Response(ca, alg, serial_hex));
+    auto it =
+        responses_.find(keys_.ResponseHash(ca, serial_hex) + " " + ResponseField(alg, serial_hex));
     if (it == responses_.end()) return std::optional<StoredResponse>();
     // Stored encoded, as in Redis, so a layout bug shows up here as well.
     std::optional<StoredResponse> decoded = DecodeResponseBlob(it->second);
@@ -78,7 +79,8 @@ class MemoryStore final : public StoreWriter {
     records_[keys_.Cert(rec.ca, rec.serial_hex)] = rec;
     if (!rec.device_id.empty()) devices_[rec.device_id].emplace(rec.ca, rec.serial_hex);
     for (const auto& [alg, response] : update.responses) {
-      responses_[keys_.Response(rec.ca, alg, rec.serial_hex)] = EncodeResponseBlob(response);
+      responses_[keys_.ResponseHash(rec.ca, rec.serial_hex) + " " +
+                 ResponseField(alg, rec.serial_hex)] = EncodeResponseBlob(response);
     }
     ++generation_;
     log_.push_back(Invalidation{generation_, rec.ca, rec.serial_hex});
@@ -90,7 +92,7 @@ class MemoryStore final : public StoreWriter {
   Keys keys_;
   std::mutex mu_;
   std::map<std::string, CertRecord> records_;     // by Keys::Cert
-  std::map<std::string, std::string> responses_;  // by Keys::Response: encoded blobs
+  std::map<std::string, std::string> responses_;  // by "bucket field": encoded blobs
   uint64_t generation_ = 0;
   std::deque<Invalidation> log_;  // oldest first, at most kChangeLogLength
   std::map<std::string, std::set<std::pair<std::string, std::string>>> devices_;

@@ -15,12 +15,12 @@ namespace keyward::store {
 namespace {
 
 // KEYS[1] record hash, KEYS[2] generation counter, KEYS[3] change log,
-// KEYS[4..] response blob keys, then the device index key when the record
-// names a device.
+// KEYS[4] the certificate's response bucket, KEYS[5] the device index when
+// the record names a device.
 // ARGV[1] channel, ARGV[2] ca, ARGV[3] serial, ARGV[4] change-log length,
 // ARGV[5] n = number of record field/value pairs, ARGV[6 .. 5+2n] the pairs,
-// then one blob per response key, in KEYS order, and last "1" when the last
-// key is a device index ("0" otherwise).
+// ARGV[6+2n] m = number of responses, then m field/blob pairs for the bucket,
+// and last "1" when KEYS[5] is a device index ("0" otherwise).
 // The generation is formatted with %d: Lua 5.1 would print large numbers in
 // exponent form, which ParseInvalidation rightly rejects.
 constexpr std::string_view kApplyScript = R"lua(
@@ -28,13 +28,14 @@ local n = tonumber(ARGV[5])
 local fields = {}
 for i = 1, 2 * n do fields[i] = ARGV[5 + i] end
 redis.call('HSET', KEYS[1], unpack(fields))
-local last = #KEYS
 if ARGV[#ARGV] == '1' then
-  last = last - 1
-  redis.call('SADD', KEYS[#KEYS], ARGV[2] .. ' ' .. ARGV[3])
+  redis.call('SADD', KEYS[5], ARGV[2] .. ' ' .. ARGV[3])
 end
-for i = 4, last do
-  redis.call('SET', KEYS[i], ARGV[5 + 2 * n + (i - 3)])
+local m = tonumber(ARGV[6 + 2 * n])
+if m > 0 then
+  local blobs = {}
+  for i = 1, 2 * m do blobs[i] = ARGV[6 + 2 * n + i] end
+  redis.call('HSET', KEYS[4], unpack(blobs))
 end
 local gen = string.format('%d', redis.call('INCR', KEYS[2]))
 local text = gen .. ' ' .. ARGV[2] .. ' ' .. ARGV[3]
@@ -64,13 +65,11 @@ ApplyCall BuildApplyCall(const Keys& keys, const CertUpdate& update) {
   ApplyCall call;
   std::vector<std::string>& w = call.words;
   const bool indexed = !rec.device_id.empty();
-  w.push_back(std::to_string(3 + update.responses.size() + (indexed ? 1 : 0)));  // numkeys
+  w.push_back(indexed ? "5" : "4");  // numkeys
   w.push_back(keys.Cert(rec.ca, rec.serial_hex));
   w.push_back(keys.Generation());
   w.push_back(keys.ChangeLog());
-  for (const auto& [alg, response] : update.responses) {
-    w.push_back(keys.Response(rec.ca, alg, rec.serial_hex));
-  }
+  w.push_back(keys.ResponseHash(rec.ca, rec.serial_hex));
   if (indexed) w.push_back(keys.Device(rec.device_id));
   w.push_back(keys.Channel());
   w.push_back(rec.ca);
@@ -82,7 +81,11 @@ ApplyCall BuildApplyCall(const Keys& keys, const CertUpdate& update) {
     w.emplace_back(name);
     w.push_back(std::move(value));
   }
-  for (const auto& [alg, response] : update.responses) w.push_back(EncodeResponseBlob(response));
+  w.push_back(std::to_string(update.responses.size()));
+  for (const auto& [alg, response] : update.responses) {
+    w.push_back(ResponseField(alg, rec.serial_hex));
+    w.push_back(EncodeResponseBlob(response));
+  }
   w.push_back(indexed ? "1" : "0");
   return call;
 }
@@ -134,15 +137,18 @@ class RedisStore final : public StoreWriter {
 
   Result<std::optional<StoredResponse>> GetResponse(const std::string& ca, ocsp::HashAlg alg,
                                                     const std::string& serial_hex) override {
-    const std::string key = keys_.Response(ca, alg, serial_hex);
+    const std::string key = keys_.ResponseHash(ca, serial_hex);
+    const std::string field = ResponseField(alg, serial_hex);
     std::lock_guard lock(mu_);
-    Result<RedisReplyPtr> reply = conn_.Command({"GET", key});
+    Result<RedisReplyPtr> reply = conn_.Command({"HGET", key, field});
     if (!reply) return Fail(reply.error());
     const redisReply* r = reply->get();
     if (r->type == REDIS_REPLY_NIL) return std::optional<StoredResponse>();
     std::optional<StoredResponse> decoded =
         r->type == REDIS_REPLY_STRING ? DecodeResponseBlob(ReplyString(r)) : std::nullopt;
-    if (!decoded) return Fail(conn_.where() + ": " + key + ": not a response blob");
+    if (!decoded) {
+      return Fail(conn_.where() + ": " + key + " " + field + ": not a response blob");
+    }
     return decoded;
   }
 

@@ -76,14 +76,13 @@ class SubscriberWarmTest : public ::testing::Test {
     sub_ = std::make_unique<Subscriber>(*ctx_, std::move(options));
     ASSERT_TRUE(sub_->Start());
   }
-  // StartWithHook: a warm-up in several streams on two threads that runs
-  // `hook` once, when the first MGET reply has been read and before any of
-  // it is inserted. Sets fired_.
+  // StartWithHook: a warm-up in small batches on two threads that runs
+  // `hook` once, when the first reply with values has begun to arrive and
+  // before any of it is inserted. Sets fired_.
   void StartWithHook(std::function<void()> hook) {
     WarmOptions o;
     o.threads = 2;
-    o.stream_bits = 2;
-    o.scan_count = 40;
+    o.buckets_per_batch = 8;
     o.before_insert = [this, hook = std::move(hook)] {
       if (!fired_.exchange(true)) hook();
     };

@@ -1,5 +1,5 @@
-// WarmUp against a real redis-server: what lands in the cache with one SCAN
-// stream and with the key space split, an invalidation racing the warm-up,
+// WarmUp against a real redis-server: what lands in the cache with one
+// connection and with several, an invalidation racing the warm-up,
 // cancellation of a blocked read, and the failures that must not pass for a
 // complete warm-up.
 #include "responder/warm_up.h"
@@ -96,11 +96,14 @@ class WarmUpTest : public ::testing::Test {
     }
     updates.push_back(Update("demo", "0BADDA7E", ocsp::CertStatus::kGood, Now() - 1));
     ASSERT_TRUE(store_->ApplyBatch(updates));
-    ASSERT_TRUE(redis_.Command({"SET", "kw:resp:demo:sha1:NOTHEX", std::string(40, 'x')}));
-    ASSERT_TRUE(redis_.Command({"SET", "kw:resp:demo:sha1:0EEE", "short"}));
-    ASSERT_TRUE(redis_.Command({"SET", "kw:resp:demo:sha1:0001", Blob()}));  // not SerialHex
-    ASSERT_TRUE(redis_.Command({"SET", "kw:resp:demo:md5:0AAA", std::string(40, 'x')}));
-    ASSERT_TRUE(redis_.Command({"SET", "other:resp:demo:sha1:0AAA", std::string(40, 'x')}));
+    // Fields the warm-up must pass over, in a bucket it reads.
+    const std::string bucket = store::Keys().ResponseHash("demo", SerialHex(0));
+    for (const char* field : {"sha1:NOTHEX", "sha1:0EEE", "sha1:0001", "md5:0AAA", "sha1"}) {
+      std::string value =
+          std::string(field) == "sha1:0EEE" ? "short" : Blob();  // 0001: not SerialHex
+      ASSERT_TRUE(redis_.Command({"HSET", bucket, field, value}));
+    }
+    ASSERT_TRUE(redis_.Command({"HSET", "other:resp:demo:0000", "sha1:0AAA", Blob()}));
   }
 
   WarmStats Warm(WarmOptions options, Context* ctx = nullptr) {
@@ -150,57 +153,64 @@ class WarmUpTest : public ::testing::Test {
   std::unique_ptr<Context> ctx_;
 };
 
-TEST_F(WarmUpTest, OneStreamLoadsEveryServedResponse) {
+TEST_F(WarmUpTest, OneConnectionLoadsEveryServedResponse) {
   Seed();
-  WarmStats stats = Warm({});
+  WarmOptions o;
+  o.threads = 1;
+  WarmStats stats = Warm(o);
   ASSERT_TRUE(stats.ok) << stats.error;
-  EXPECT_EQ(stats.streams, 1u);  // a small database is not split
+  EXPECT_EQ(stats.buckets, uint64_t{2} * store::kResponseBuckets);  // every bucket of both CAs
   EXPECT_EQ(stats.inserted, uint64_t{2 * 2 * kCerts});
   EXPECT_EQ(stats.refused, 0u);
-  EXPECT_EQ(stats.skipped, 3u);  // the expired pair and the short blob
+  EXPECT_EQ(stats.skipped, 7u);  // the expired pair and the five odd fields
   ExpectAllGood();
 }
 
-TEST_F(WarmUpTest, SplitStreamsLoadEverything) {
+TEST_F(WarmUpTest, ManyConnectionsAndBatchSizesLoadEverything) {
   Seed();
-  // 4 streams, 64, and 1024 (more streams than the table has buckets: they
-  // overlap, and duplicates are harmless).
-  for (int bits : {2, 6, 10}) {
-    SCOPED_TRACE("stream bits " + std::to_string(bits));
+  for (int per_batch : {1, 7, 1000, 100'000}) {  // the last: one batch for everything
+    SCOPED_TRACE("buckets per batch " + std::to_string(per_batch));
     ctx_->cache.InvalidateAll();
     WarmOptions o;
     o.threads = 3;
-    o.stream_bits = bits;
-    o.scan_count = 7;  // many small batches
+    o.buckets_per_batch = per_batch;
     WarmStats stats = Warm(o);
     ASSERT_TRUE(stats.ok) << stats.error;
-    EXPECT_EQ(stats.streams, 1u << bits);
-    EXPECT_GE(stats.inserted, uint64_t{2 * 2 * kCerts});
+    EXPECT_EQ(stats.buckets, uint64_t{2} * store::kResponseBuckets);
+    EXPECT_EQ(stats.inserted, uint64_t{2 * 2 * kCerts});
     ExpectAllGood();
   }
 }
 
-TEST_F(WarmUpTest, SizesTheSplitFromTheDatabase) {
+TEST_F(WarmUpTest, ReadsOnlyTheServedCasBuckets) {
+  // A responder that serves no CA reads nothing; one that serves a CA with
+  // no certificates reads its empty buckets and succeeds.
   Seed();
-  WarmOptions o;
-  o.keys_per_stream = 500;  // about 5,400 keys: 8 streams of at least 500
-  WarmStats stats = Warm(o);
+  config::Config cfg;
+  cfg.store = redis_.store_config();
+  std::vector<pki::CaMaterial> cas(1);
+  cas[0].name = "empty";
+  Context empty(cfg, std::move(cas), 1, &clock_);
+  WarmStats stats = Warm({}, &empty);
   ASSERT_TRUE(stats.ok) << stats.error;
-  EXPECT_EQ(stats.streams, 8u);
-  ExpectAllGood();
+  EXPECT_EQ(stats.buckets, uint64_t{store::kResponseBuckets});
+  EXPECT_EQ(stats.inserted, 0u);
+  Context none(cfg, {}, 1, &clock_);
+  stats = Warm({}, &none);
+  ASSERT_TRUE(stats.ok) << stats.error;
+  EXPECT_EQ(stats.buckets, 0u);
 }
 
 TEST_F(WarmUpTest, InvalidationDuringTheWarmUpWinsOverTheValueItRead) {
   Seed();
-  // Once the first MGET reply starts to arrive, Redis has read those values
+  // Once the first reply with values starts to arrive, Redis has read them
   // ("good"). Then every certificate is revoked, and each invalidation is
   // applied to the cache as the subscriber does on the pub/sub message. The
   // values already read must not land; the ones read later say revoked.
   std::atomic<bool> revoked{false};
   WarmOptions o;
   o.threads = 2;
-  o.stream_bits = 2;
-  o.scan_count = 50;
+  o.buckets_per_batch = 64;
   o.before_insert = [&] {
     if (revoked.exchange(true)) return;
     std::vector<store::CertUpdate> updates;
@@ -288,9 +298,8 @@ TEST_F(WarmUpTest, UnreachableRedisFails) {
 
 TEST_F(WarmUpTest, ErrorReplyFailsTheWarmUp) {
   Seed();
-  // A user that may SCAN but not MGET: the warm-up fails with Redis's words.
-  ASSERT_EQ(redis_.CommandText(
-                {"ACL", "SETUSER", "warm", "on", ">secret", "~*", "&*", "+dbsize", "+scan"}),
+  // A user that may not HGETALL: the warm-up fails with Redis's words.
+  ASSERT_EQ(redis_.CommandText({"ACL", "SETUSER", "warm", "on", ">secret", "~*", "&*", "+get"}),
             "OK");
   config::StoreConfig limited = redis_.store_config();
   limited.endpoint.username = "warm";
@@ -301,26 +310,20 @@ TEST_F(WarmUpTest, ErrorReplyFailsTheWarmUp) {
   EXPECT_NE(stats.error.find("NOPERM"), std::string::npos) << stats.error;
 }
 
-TEST(ParseResponseKeyTest, SplitsFromTheRight) {
-  config::Config cfg;
-  std::vector<pki::CaMaterial> cas(2);
-  cas[0].name = "demo";
-  cas[1].name = "a:b";
-  Clock clock;
-  Context ctx(cfg, std::move(cas), 1, &clock);
+TEST(ParseResponseFieldTest, TakesAlgorithmAndSerial) {
   CacheKey key;
-  ASSERT_TRUE(ParseResponseKey(ctx, "kw:resp:a:b:sha256:7FFF", &key));
+  ASSERT_TRUE(ParseResponseField(1, "sha256:7FFF", &key));
   EXPECT_EQ(key.ca, 1);
   EXPECT_EQ(key.alg, static_cast<uint8_t>(ocsp::HashAlg::kSha256));
   EXPECT_EQ(key.serial_len, 2);
   EXPECT_EQ(key.serial[0], 0x7F);
   EXPECT_EQ(key.serial[1], 0xFF);
-  ASSERT_TRUE(ParseResponseKey(ctx, "kw:resp:demo:sha1:0102", &key));
+  ASSERT_TRUE(ParseResponseField(0, "sha1:0102", &key));
   EXPECT_EQ(key.ca, 0);
-  for (const char* bad : {"kw:resp:nobody:sha1:01", "kw:resp:demo:md5:01", "kw:resp:demo:sha1:1",
-                          "kw:resp:demo:sha1:ZZ", "kw:cert:demo:01", "xx:resp:demo:sha1:01",
-                          "kw:resp:demo", "kw:resp:sha1:01", "kw:resp:demo:sha1:0001"}) {
-    EXPECT_FALSE(ParseResponseKey(ctx, bad, &key)) << bad;
+  EXPECT_EQ(key.alg, static_cast<uint8_t>(ocsp::HashAlg::kSha1));
+  for (const char* bad : {"md5:01", "sha1:1", "sha1:ZZ", "sha1:", "sha1", ":01", "", "sha1:0001",
+                          "sha1:01:02", "SHA1:01"}) {
+    EXPECT_FALSE(ParseResponseField(0, bad, &key)) << bad;
   }
 }
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
 #include "shared/store/change_log.h"
 
 namespace keyward::store {
@@ -13,18 +17,36 @@ TEST(KeysTest, NamesEveryKeyUnderThePrefix) {
   EXPECT_EQ(keys.ChangeLog(), "t1:changes");
   EXPECT_EQ(keys.Channel(), "t1:inval");
   EXPECT_EQ(keys.Cert("demo", "01AB"), "t1:cert:demo:01AB");
-  EXPECT_EQ(keys.Response("demo", ocsp::HashAlg::kSha1, "01AB"), "t1:resp:demo:sha1:01AB");
-  EXPECT_EQ(keys.Response("demo", ocsp::HashAlg::kSha256, "01AB"), "t1:resp:demo:sha256:01AB");
+  EXPECT_EQ(keys.ResponseHash("demo", "01AB"), "t1:resp:demo:3F7F");
+  EXPECT_EQ(keys.ResponseBucket("a:b", 10), "t1:resp:a:b:000A");
   EXPECT_EQ(keys.CertPattern("demo"), "t1:cert:demo:*");
   EXPECT_EQ(keys.CertPattern(""), "t1:cert:*");
-  EXPECT_EQ(keys.ResponsePattern(), "t1:resp:*");
   EXPECT_EQ(Keys().Generation(), "kw:gen");
 }
 
 TEST(KeysTest, PatternsEscapeGlobCharacters) {
   Keys keys("a*b:");
   EXPECT_EQ(keys.CertPattern("x?[y]"), "a\\*b:cert:x\\?\\[y\\]:*");
-  EXPECT_EQ(keys.ResponsePattern(), "a\\*b:resp:*");
+}
+
+TEST(KeysTest, ResponseBucketsAreFixedAndSpread) {
+  // The bucket is part of the stored schema: writers and readers of every
+  // version must agree on it, so it is pinned here (docs/store.md).
+  EXPECT_EQ(ResponseBucketOf("01AB"), 0x3F7Fu);
+  EXPECT_EQ(ResponseBucketOf("1000"), 0x0AB3u);
+  EXPECT_EQ(ResponseField(ocsp::HashAlg::kSha1, "01AB"), "sha1:01AB");
+  EXPECT_EQ(ResponseField(ocsp::HashAlg::kSha256, "01AB"), "sha256:01AB");
+  // Sequential serials, as an index.txt CA issues them, spread evenly.
+  std::vector<int> count(kResponseBuckets);
+  for (int i = 1; i <= 16 * static_cast<int>(kResponseBuckets); ++i) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%X", i);
+    uint32_t b = ResponseBucketOf(hex);
+    ASSERT_LT(b, kResponseBuckets);
+    ++count[b];
+  }
+  EXPECT_LT(*std::max_element(count.begin(), count.end()), 48);
+  EXPECT_GT(*std::min_element(count.begin(), count.end()), 0);
 }
 
 TEST(InvalidationTest, FormatsAndParses) {

@@ -52,8 +52,19 @@ TEST_F(RedisStoreTest, WritesTheDocumentedSchema) {
   };
   EXPECT_EQ(fields, want);
 
-  EXPECT_EQ(redis_.Get("kw:resp:demo:sha1:01AB"), EncodeResponseBlob(u.responses[0].second));
-  EXPECT_EQ(redis_.Get("kw:resp:demo:sha256:01AB"), EncodeResponseBlob(u.responses[1].second));
+  // Both responses in the serial's bucket (kw:resp:demo:3F7F), one field each.
+  Result<RedisReplyPtr> bucket = redis_.Command({"HGETALL", "kw:resp:demo:3F7F"});
+  ASSERT_TRUE(bucket) << bucket.error();
+  std::map<std::string, std::string> blobs;
+  for (size_t i = 0; i + 1 < (*bucket)->elements; i += 2) {
+    blobs[std::string(ReplyString((*bucket)->element[i]))] = ReplyString((*bucket)->element[i + 1]);
+  }
+  std::map<std::string, std::string> want_blobs = {
+      {"sha1:01AB", EncodeResponseBlob(u.responses[0].second)},
+      {"sha256:01AB", EncodeResponseBlob(u.responses[1].second)},
+  };
+  EXPECT_EQ(blobs, want_blobs);
+  EXPECT_EQ(redis_.CommandText({"TYPE", "kw:resp:demo:3F7F"}), "hash");
   EXPECT_EQ(redis_.Get("kw:gen"), "1");
   EXPECT_EQ(redis_.CommandText({"ZRANGE", "kw:changes", "0", "-1", "WITHSCORES"}),
             "[\"1 demo 01AB\", \"1\"]");
@@ -144,11 +155,11 @@ TEST_F(RedisStoreTest, FailsWhileRedisIsDownAndRecoversAfter) {
 }
 
 TEST_F(RedisStoreTest, CorruptDataIsAnErrorNotAWrongAnswer) {
-  EXPECT_EQ(redis_.CommandText({"SET", "kw:resp:demo:sha1:01", "short"}), "OK");
+  EXPECT_EQ(redis_.CommandText({"HSET", "kw:resp:demo:30F5", "sha1:01", "short"}), "(integer) 1");
   Result<std::optional<StoredResponse>> resp =
       store_->GetResponse("demo", ocsp::HashAlg::kSha1, "01");
   ASSERT_FALSE(resp);
-  EXPECT_NE(resp.error().find("kw:resp:demo:sha1:01"), std::string::npos) << resp.error();
+  EXPECT_NE(resp.error().find("kw:resp:demo:30F5 sha1:01"), std::string::npos) << resp.error();
   EXPECT_EQ(redis_.CommandText(
                 {"HSET", "kw:cert:demo:01", "ca", "demo", "serial", "01", "status", "maybe"}),
             "(integer) 3");
@@ -190,9 +201,9 @@ TEST_F(RedisStorePrefixTest, WritesNoKeyOutsideThePrefixAndNoPrivateKey) {
   EXPECT_EQ(*msg, "1 demo 10");
 
   std::vector<std::string> keys = redis_.AllKeys();
-  // 21 records with 2 responses and a device index each, the counter and
-  // the change log.
-  EXPECT_EQ(keys.size(), 21u * 4 + 2);
+  // 21 records with a device index and a response bucket each (no two of
+  // these serials share a bucket), the counter and the change log.
+  EXPECT_EQ(keys.size(), 21u * 3 + 2);
   for (const std::string& key : keys) EXPECT_EQ(key.rfind("tp:", 0), 0u) << key;
   EXPECT_TRUE(redis_.KeysWithValueContaining("PRIVATE KEY").empty());
   // The check itself works: a planted PEM key is found.
