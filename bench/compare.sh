@@ -413,27 +413,53 @@ taskset -c "$client_core" "$bench" seed --config "$config" --ca bench --count "$
   --revoked-fraction 0.01 --corpus "$work/corpus-scale.txt" --corpus-max 100000 --unknown 0 \
   --threads 2 >"$out/seed-scale.json" 2>"$work/seed-scale.log"
 log "seed: $(cat "$out/seed-scale.json")"
-start keyward-scale "$bin/keyward-responder" --config "$config"
-sc_kw=$last_pid
-if warm=$(wait_http "${kw}healthz" 120); then
+# Two warm-ups of a fresh responder. First with Redis moved to the client
+# core, idle until the load run: a core of its own, as when Redis runs on
+# another host. Then with Redis back on the server core, sharing it with the
+# responder as in every other run here. CPU seconds of both are recorded.
+redis_pid=${pids[0]}
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+warm_once() {  # warm_once LABEL: start keyward-scale, wait for /healthz, write $out/scale-LABEL.json
+  local label=$1 redis_cpu0 warm
+  redis_cpu0=$(cpu_s "$redis_pid")
+  start "keyward-scale-$label" "$bin/keyward-responder" --config "$config"
+  sc_kw=$last_pid
+  if ! warm=$(wait_http "${kw}healthz" 120); then
+    log "scale: responder not ready within 120 s (Redis $label)"
+    return 1
+  fi
+  local redis_cpu1 resp_cpu metrics
+  redis_cpu1=$(cpu_s "$redis_pid")
+  resp_cpu=$(cpu_s "$sc_kw")
   sleep 1  # let the allocator settle before reading RSS
   rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$sc_kw/status")
   metrics=$(curl -s "${kw}metrics")
-  warm_ms=$(awk '/^keyward_warm_milliseconds/ {print $2}' <<<"$metrics")
-  warm_entries=$(awk '/^keyward_warm_entries/ {print $2}' <<<"$metrics")
-  cache_bytes=$(awk '/^keyward_cache_bytes/ {print $2}' <<<"$metrics")
-  jq -n --argjson ready "$warm" --argjson rss "$rss_kb" --arg wm "${warm_ms:-}" --arg we "${warm_entries:-}" \
-    --arg cb "${cache_bytes:-}" \
-    '{ready_s: $ready, rss_bytes: ($rss * 1024), warm_ms: ($wm | tonumber? // null),
-      warm_entries: ($we | tonumber? // null), cache_bytes: ($cb | tonumber? // null)}' >"$out/scale.json"
-  log "scale: ready after ${warm}s, RSS $((rss_kb / 1024)) MiB"
-  common=(--ca-cert "$ca" --corpus "$work/corpus-scale.txt" --duration "$dur" --warmup 1 --quiet)
-  load kw1m-ka-post "$kw" -c $conns
+  jq -n --argjson ready "$warm" --argjson rss "$rss_kb" \
+    --arg wm "$(awk '/^keyward_warm_milliseconds/ {print $2}' <<<"$metrics")" \
+    --arg we "$(awk '/^keyward_warm_entries/ {print $2}' <<<"$metrics")" \
+    --arg cb "$(awk '/^keyward_cache_bytes/ {print $2}' <<<"$metrics")" \
+    --argjson rc "$(awk -v a="$redis_cpu0" -v b="$redis_cpu1" 'BEGIN {printf "%.2f", b - a}')" \
+    --argjson kc "$resp_cpu" --arg redis "$label" \
+    '{redis: $redis, ready_s: $ready, rss_bytes: ($rss * 1024), warm_ms: ($wm | tonumber? // null),
+      warm_entries: ($we | tonumber? // null), cache_bytes: ($cb | tonumber? // null),
+      redis_cpu_s: $rc, responder_cpu_s: $kc}' >"$out/scale-$label.json"
+  log "scale: ready after ${warm}s with Redis $label (Redis CPU $(jq .redis_cpu_s "$out/scale-$label.json") s, responder CPU $resp_cpu s), RSS $((rss_kb / 1024)) MiB"
+}
+taskset -p -c "$client_core" "$redis_pid" >/dev/null
+if warm_once own-core; then
+  stop "$sc_kw"
+  taskset -p -c "$server_core" "$redis_pid" >/dev/null
+  if warm_once shared-core; then
+    common=(--ca-cert "$ca" --corpus "$work/corpus-scale.txt" --duration "$dur" --warmup 1 --quiet)
+    load kw1m-ka-post "$kw" -c $conns
+  else
+    failed+=(scale)
+  fi
+  stop "$sc_kw"
 else
-  log "scale: responder not ready within 120 s"
   failed+=(scale)
+  stop "$sc_kw"
 fi
-stop "$sc_kw"
 stop "${pids[0]}"  # redis
 
 # --- the hit path under a live-signing flood (bench/flood_isolation.sh) ----------
