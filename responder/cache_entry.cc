@@ -75,16 +75,26 @@ void EntryFree::operator()(CacheEntry* e) const {
 }
 
 EntryPtr CacheEntry::Create(const CacheKey& key, const store::StoredResponse& response,
-                            EntryKind kind, int64_t serve_until) {
-  return Create(key, response, response.der, kind, serve_until);
+                            EntryKind kind, int64_t serve_until, std::string_view shared_tail) {
+  return Create(key, response, response.der, kind, serve_until, shared_tail);
+}
+
+std::string CacheEntry::DerString() const {
+  std::string out(reinterpret_cast<const char*>(Payload()), head_len_);
+  out.append(reinterpret_cast<const char*>(tail_), tail_len_);
+  return out;
 }
 
 EntryPtr CacheEntry::Create(const CacheKey& key, const store::StoredResponse& meta,
-                            std::string_view der, EntryKind kind, int64_t serve_until) {
+                            std::string_view der, EntryKind kind, int64_t serve_until,
+                            std::string_view shared_tail) {
   if (der.empty() || der.size() > UINT32_MAX) return nullptr;
-  // One block: the fixed header followed by the DER, so an entry costs one
-  // allocation and no per-entry std::string.
-  void* mem = std::malloc(sizeof(CacheEntry) + der.size());
+  const bool shared = !shared_tail.empty() && der.size() > shared_tail.size() &&
+                      der.substr(der.size() - shared_tail.size()) == shared_tail;
+  const size_t head = shared ? der.size() - shared_tail.size() : der.size();
+  // One block: the fixed header followed by the DER (less the shared tail),
+  // so an entry costs one allocation and no per-entry std::string.
+  void* mem = std::malloc(sizeof(CacheEntry) + head);
   if (mem == nullptr) return nullptr;
   EntryPtr e(new (mem) CacheEntry());
   e->key_ = key;
@@ -95,9 +105,14 @@ EntryPtr CacheEntry::Create(const CacheKey& key, const store::StoredResponse& me
   e->next_update_ = meta.next_update;
   e->serve_until_ = serve_until;
   e->kind_ = kind;
-  e->der_len_ = static_cast<uint32_t>(der.size());
-  std::memcpy(e->Payload(), der.data(), der.size());
-  // RFC 5019 ETag: a strong validator of the exact bytes, computed once.
+  e->head_len_ = static_cast<uint32_t>(head);
+  if (shared) {
+    e->tail_ = reinterpret_cast<const uint8_t*>(shared_tail.data());
+    e->tail_len_ = static_cast<uint32_t>(shared_tail.size());
+  }
+  std::memcpy(e->Payload(), der.data(), head);
+  // RFC 5019 ETag: a strong validator of the exact bytes (all of them, the
+  // shared tail included), computed once.
   static constexpr char kHex[] = "0123456789abcdef";
   uint64_t h = XXH3_64bits(der.data(), der.size());
   e->etag_[0] = '"';

@@ -1,13 +1,16 @@
 #pragma once
 // CacheKey and CacheEntry: what the responder cache holds. An entry is one
 // immutable allocation (header fields, preformatted HTTP dates, ETag and the
-// signed DER), built off the hot path and replaced whole, never edited.
+// signed DER, less a tail shared by every answer of its signer), built off
+// the hot path and replaced whole, never edited.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "responder/http_date.h"
 #include "shared/der/bytes.h"
@@ -79,11 +82,15 @@ class CacheEntry {
  public:
   // Create builds an entry in a single allocation. `serve_until` is when the
   // cache stops serving it (nextUpdate, or sooner for a negative entry).
-  // Returns null when the DER is empty or allocation fails.
+  // When `der` ends with `shared_tail` (SignerCertsTail of its CA), only the
+  // bytes before it are copied, and the entry points at `shared_tail`,
+  // which must outlive it. Returns null when the DER is empty or allocation
+  // fails.
   static EntryPtr Create(const CacheKey& key, const store::StoredResponse& response, EntryKind kind,
-                         int64_t serve_until);
+                         int64_t serve_until, std::string_view shared_tail = {});
   static EntryPtr Create(const CacheKey& key, const store::StoredResponse& meta,
-                         std::string_view der, EntryKind kind, int64_t serve_until);
+                         std::string_view der, EntryKind kind, int64_t serve_until,
+                         std::string_view shared_tail = {});
 
   const CacheKey& key() const { return key_; }
   ocsp::CertStatus status() const { return status_; }
@@ -98,8 +105,17 @@ class CacheEntry {
     return std::string_view(last_modified_, kHttpDateLength);
   }
   std::string_view expires() const { return std::string_view(expires_, kHttpDateLength); }
-  der::Bytes der() const { return der::Bytes(Payload(), der_len_); }
-  size_t footprint() const { return sizeof(CacheEntry) + der_len_; }
+  // The signed DER is head() followed by tail() (empty when not shared).
+  der::Bytes head() const { return der::Bytes(Payload(), head_len_); }
+  der::Bytes tail() const { return der::Bytes(tail_, tail_len_); }
+  size_t der_size() const { return size_t{head_len_} + tail_len_; }
+  void AppendDer(std::vector<uint8_t>& out) const {
+    out.insert(out.end(), Payload(), Payload() + head_len_);
+    out.insert(out.end(), tail_, tail_ + tail_len_);
+  }
+  std::string DerString() const;  // a copy, for tests and tools
+  // footprint: the bytes this entry holds (a shared tail counts once, per CA).
+  size_t footprint() const { return sizeof(CacheEntry) + head_len_; }
 
  private:
   CacheEntry() = default;
@@ -111,7 +127,9 @@ class CacheEntry {
   int64_t this_update_ = 0;
   int64_t next_update_ = 0;
   int64_t serve_until_ = 0;
-  uint32_t der_len_ = 0;
+  const uint8_t* tail_ = nullptr;
+  uint32_t head_len_ = 0;
+  uint32_t tail_len_ = 0;
   ocsp::CertStatus status_ = ocsp::CertStatus::kGood;
   ocsp::RevocationReason reason_ = ocsp::RevocationReason::kNone;
   EntryKind kind_ = EntryKind::kPrecomputed;

@@ -4,10 +4,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "responder/metrics.h"
 #include "responder/response_cache.h"
+#include "responder/shared_tail.h"
 #include "shared/config/config.h"
 #include "shared/ocsp/response_signer.h"
 #include "shared/pki/ca_material.h"
@@ -43,13 +46,19 @@ struct Context {
         cas(std::move(cas_in)),
         keys(cfg.store.key_prefix),
         metrics(workers),
-        clock(clock_in) {}
+        clock(clock_in) {
+    for (const pki::CaMaterial& ca : cas)
+      signer_tails.push_back(SignerCertsTail(ca.signer_cert.get()));
+  }
 
   config::StoreConfig store;
   config::OcspConfig ocsp;
   config::ResponderConfig responder;
   std::vector<pki::CaMaterial> cas;
   store::Keys keys;
+  // signer_tails[i]: SignerCertsTail of cas[i]'s signer, shared by its cache
+  // entries; declared before the cache, so it outlives every entry.
+  std::vector<std::string> signer_tails;
   ResponseCache cache;
   Metrics metrics;
   const Clock* clock;
@@ -58,6 +67,10 @@ struct Context {
   // subscribed; until then answers come from Redis, not the cache.
   std::atomic<bool> trusted{false};
   std::atomic<int64_t> connections{0};
+
+  std::string_view SharedTail(uint16_t ca) const {
+    return ca < signer_tails.size() ? std::string_view(signer_tails[ca]) : std::string_view();
+  }
 
   // FindCaIndex: the [[ca]] named `name`, or -1.
   int FindCaIndex(std::string_view name) const {

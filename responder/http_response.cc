@@ -52,7 +52,7 @@ void AppendCachedOcsp(std::vector<uint8_t>& out, const ReplyHead& head, const Ca
                       int64_t now, bool cacheable) {
   StatusLine(out, head, 200);
   Put(out, "Content-Type: application/ocsp-response\r\n");
-  CommonHeaders(out, head, e.der().size());
+  CommonHeaders(out, head, e.der_size());
   if (cacheable) {
     // RFC 5019 6.2: caches may keep the answer until nextUpdate, no longer.
     int64_t max_age = e.next_update() - now;
@@ -68,8 +68,7 @@ void AppendCachedOcsp(std::vector<uint8_t>& out, const ReplyHead& head, const Ca
     Put(out, "\r\n");
   }
   Put(out, "\r\n");
-  der::Bytes der = e.der();
-  out.insert(out.end(), der.begin(), der.end());
+  e.AppendDer(out);
 }
 
 void AppendText(std::vector<uint8_t>& out, const ReplyHead& head, int status,

@@ -244,7 +244,7 @@ void OcspHandler::FetchDone(Connection& conn, void* r) {
   }
   EntryPtr entry =
       CacheEntry::Create(p.key, *stored, BlobDer(std::string_view(reply->str, reply->len)),
-                         EntryKind::kPrecomputed, stored->next_update);
+                         EntryKind::kPrecomputed, stored->next_update, ctx.SharedTail(p.key.ca));
   bool inserted = ctx.cache.Insert(std::move(entry), p.epoch);
   if (inserted && ServeFromCache(conn, false)) {
     conn.AnswerReady();

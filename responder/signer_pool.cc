@@ -262,8 +262,9 @@ SignerPool::Answer SignerPool::Process(Job& job, store::StoreReader** reader) {
       // Expires and max-age say how long this answer is kept, not nextUpdate:
       // an HTTP cache must not hold "unknown" for a day.
       meta.next_update = until;
-      ctx_.cache.Insert(CacheEntry::Create(key, meta, *der, EntryKind::kNegative, until),
-                        job.epoch);
+      ctx_.cache.Insert(
+          CacheEntry::Create(key, meta, *der, EntryKind::kNegative, until, ctx_.SharedTail(key.ca)),
+          job.epoch);
     }
   }
   return {std::move(*der), outcome};

@@ -331,7 +331,8 @@ size_t Subscriber::InsertReplies(const std::vector<CacheKey>& keys, redisReply* 
         DecodeBlobHeader(std::string_view(v->str, v->len));
     if (!stored || stored->next_update <= now) continue;
     EntryPtr e = CacheEntry::Create(keys[i], *stored, BlobDer(std::string_view(v->str, v->len)),
-                                    EntryKind::kPrecomputed, stored->next_update);
+                                    EntryKind::kPrecomputed, stored->next_update,
+                                    ctx_.SharedTail(keys[i].ca));
     if (e && !ctx_.cache.Insert(std::move(e), epoch)) ++refused;
   }
   return refused;

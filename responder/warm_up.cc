@@ -166,7 +166,7 @@ class WarmUp::Reader {
           continue;
         }
         EntryPtr e = CacheEntry::Create(key, *stored, BlobDer(v.value), EntryKind::kPrecomputed,
-                                        stored->next_update);
+                                        stored->next_update, owner_.ctx_.SharedTail(ca));
         if (!e) {
           ++skipped;
         } else if (owner_.ctx_.cache.Insert(std::move(e), batch.epoch)) {

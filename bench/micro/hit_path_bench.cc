@@ -88,9 +88,8 @@ void BM_KeyHashLookup(benchmark::State& state) {
     const ocsp::CertId& id = parsed[i++ % parsed.size()].cert_ids[0];
     responder::CacheKey key;
     if (!responder::MakeKey(0, id.hash, id.serial, &key)) std::abort();
-    hits += f.cache.Visit(key, f.now, [](const responder::CacheEntry& e) {
-      benchmark::DoNotOptimize(e.der().size());
-    });
+    hits += f.cache.Visit(
+        key, f.now, [](const responder::CacheEntry& e) { benchmark::DoNotOptimize(e.der_size()); });
   }
   if (hits != static_cast<size_t>(state.iterations())) state.SkipWithError("lookups missed");
   state.SetItemsProcessed(state.iterations());

@@ -26,9 +26,7 @@ EntryPtr Entry(const CacheKey& key, ocsp::CertStatus status, std::string der,
 // Looks `key` up and returns the DER, or "" on a miss.
 std::string Lookup(const ResponseCache& cache, const CacheKey& key, int64_t now = 1'800'000'000) {
   std::string out;
-  cache.Visit(key, now, [&](const CacheEntry& e) {
-    out.assign(reinterpret_cast<const char*>(e.der().data()), e.der().size());
-  });
+  cache.Visit(key, now, [&](const CacheEntry& e) { out = e.DerString(); });
   return out;
 }
 
@@ -135,9 +133,7 @@ TEST(ResponseCacheTest, FullKeyDecidesOnAHashCollision) {
   ASSERT_TRUE(cache.InsertWithHash(Entry(b, ocsp::CertStatus::kRevoked, "B"), h, cache.Epoch()));
   auto get = [&](const CacheKey& k) {
     std::string out;
-    cache.Visit(k, h, 1'800'000'000, [&](const CacheEntry& e) {
-      out.assign(reinterpret_cast<const char*>(e.der().data()), e.der().size());
-    });
+    cache.Visit(k, h, 1'800'000'000, [&](const CacheEntry& e) { out = e.DerString(); });
     return out;
   };
   EXPECT_EQ(get(a), "A");

@@ -123,8 +123,7 @@ class WarmUpTest : public ::testing::Test {
     std::optional<ocsp::CertStatus> status;
     ctx_->cache.Visit(key, Now(), [&](const CacheEntry& e) {
       status = e.status();
-      if (der != nullptr)
-        der->assign(reinterpret_cast<const char*>(e.der().data()), e.der().size());
+      if (der != nullptr) *der = e.DerString();
     });
     return status;
   }
