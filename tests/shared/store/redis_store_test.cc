@@ -23,6 +23,19 @@ class RedisStoreTest : public ::testing::Test {
     store_ = std::move(*store);
   }
 
+  // HashFields: a hash's fields and values, read with HGETALL; empty (and
+  // a test failure) when the command fails.
+  std::map<std::string, std::string> HashFields(const std::string& key) {
+    std::map<std::string, std::string> fields;
+    Result<RedisReplyPtr> hash = redis_.Command({"HGETALL", key});
+    EXPECT_TRUE(hash) << hash.error();
+    if (!hash) return fields;
+    for (size_t i = 0; i + 1 < (*hash)->elements; i += 2) {
+      fields[std::string(ReplyString((*hash)->element[i]))] = ReplyString((*hash)->element[i + 1]);
+    }
+    return fields;
+  }
+
   test::RedisServer redis_;
   std::unique_ptr<StoreWriter> store_;
 };
@@ -31,12 +44,6 @@ TEST_F(RedisStoreTest, WritesTheDocumentedSchema) {
   CertUpdate u = MakeUpdate("demo", "01AB", ocsp::CertStatus::kRevoked);
   ASSERT_TRUE(store_->Apply(u));
 
-  Result<RedisReplyPtr> hash = redis_.Command({"HGETALL", "kw:cert:demo:01AB"});
-  ASSERT_TRUE(hash) << hash.error();
-  std::map<std::string, std::string> fields;
-  for (size_t i = 0; i + 1 < (*hash)->elements; i += 2) {
-    fields[std::string(ReplyString((*hash)->element[i]))] = ReplyString((*hash)->element[i + 1]);
-  }
   std::map<std::string, std::string> want = {
       {"ca", "demo"},
       {"serial", "01AB"},
@@ -50,20 +57,14 @@ TEST_F(RedisStoreTest, WritesTheDocumentedSchema) {
       {"source", "directory"},
       {"updated_at", "1700000600"},
   };
-  EXPECT_EQ(fields, want);
+  EXPECT_EQ(HashFields("kw:cert:demo:01AB"), want);
 
   // Both responses in the serial's bucket (kw:resp:demo:3F7F), one field each.
-  Result<RedisReplyPtr> bucket = redis_.Command({"HGETALL", "kw:resp:demo:3F7F"});
-  ASSERT_TRUE(bucket) << bucket.error();
-  std::map<std::string, std::string> blobs;
-  for (size_t i = 0; i + 1 < (*bucket)->elements; i += 2) {
-    blobs[std::string(ReplyString((*bucket)->element[i]))] = ReplyString((*bucket)->element[i + 1]);
-  }
   std::map<std::string, std::string> want_blobs = {
       {"sha1:01AB", EncodeResponseBlob(u.responses[0].second)},
       {"sha256:01AB", EncodeResponseBlob(u.responses[1].second)},
   };
-  EXPECT_EQ(blobs, want_blobs);
+  EXPECT_EQ(HashFields("kw:resp:demo:3F7F"), want_blobs);
   EXPECT_EQ(redis_.CommandText({"TYPE", "kw:resp:demo:3F7F"}), "hash");
   EXPECT_EQ(redis_.Get("kw:gen"), "1");
   EXPECT_EQ(redis_.CommandText({"ZRANGE", "kw:changes", "0", "-1", "WITHSCORES"}),
