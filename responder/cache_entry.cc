@@ -31,8 +31,8 @@ bool MakeKeyFromHex(uint16_t ca, ocsp::HashAlg alg, std::string_view hex, CacheK
   out->serial_len = static_cast<uint8_t>(hex.size() / 2);
   // One table lookup per digit: the warm-up parses millions of serials.
   static constexpr auto kHex = [] {
-    std::array<int8_t, 256> t{};
-    for (int c = 0; c < 256; ++c) t[c] = static_cast<int8_t>(util::HexValue(static_cast<char>(c)));
+    std::array<int16_t, 256> t{};
+    for (int c = 0; c < 256; ++c) t[c] = static_cast<int16_t>(util::HexValue(static_cast<char>(c)));
     return t;
   }();
   int bad = 0;
