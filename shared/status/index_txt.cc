@@ -1,6 +1,7 @@
 #include "shared/status/index_txt.h"
 
 #include "shared/ocsp/cert_id.h"
+#include "shared/util/civil_date.h"
 
 namespace keyward::status {
 namespace {
@@ -14,16 +15,6 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
   }
   *out = v;
   return true;
-}
-
-// DaysFromCivil: days since 1970-01-01 of a proleptic Gregorian date.
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
 std::vector<std::string_view> SplitTabs(std::string_view line) {
@@ -64,7 +55,7 @@ std::optional<int64_t> ParseAsn1Time(std::string_view t) {
   if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) {
     return std::nullopt;
   }
-  return DaysFromCivil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day)) * 86400 +
+  return util::DaysFromCivil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day)) * 86400 +
          hour * 3600 + min * 60 + sec;
 }
 
