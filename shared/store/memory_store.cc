@@ -27,8 +27,7 @@ class MemoryStore final : public StoreWriter {
   Result<std::optional<StoredResponse>> GetResponse(const std::string& ca, ocsp::HashAlg alg,
                                                     const std::string& serial_hex) override {
     std::lock_guard lock(mu_);
-    auto it =
-        responses_.find(keys_.ResponseHash(ca, serial_hex) + " " + ResponseField(alg, serial_hex));
+    auto it = responses_.find(ResponseSlot(ca, alg, serial_hex));
     if (it == responses_.end()) return std::optional<StoredResponse>();
     // Stored encoded, as in Redis, so a layout bug shows up here as well.
     std::optional<StoredResponse> decoded = DecodeResponseBlob(it->second);
@@ -79,8 +78,7 @@ class MemoryStore final : public StoreWriter {
     records_[keys_.Cert(rec.ca, rec.serial_hex)] = rec;
     if (!rec.device_id.empty()) devices_[rec.device_id].emplace(rec.ca, rec.serial_hex);
     for (const auto& [alg, response] : update.responses) {
-      responses_[keys_.ResponseHash(rec.ca, rec.serial_hex) + " " +
-                 ResponseField(alg, rec.serial_hex)] = EncodeResponseBlob(response);
+      responses_[ResponseSlot(rec.ca, alg, rec.serial_hex)] = EncodeResponseBlob(response);
     }
     ++generation_;
     log_.push_back(Invalidation{generation_, rec.ca, rec.serial_hex});
@@ -89,6 +87,12 @@ class MemoryStore final : public StoreWriter {
   }
 
  private:
+  // ResponseSlot: "bucket field", the Redis hash and field of one response.
+  std::string ResponseSlot(std::string_view ca, ocsp::HashAlg alg,
+                           std::string_view serial_hex) const {
+    return keys_.ResponseHash(ca, serial_hex) + " " + ResponseField(alg, serial_hex);
+  }
+
   Keys keys_;
   std::mutex mu_;
   std::map<std::string, CertRecord> records_;     // by Keys::Cert
